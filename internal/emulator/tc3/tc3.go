@@ -1,0 +1,162 @@
+// Package tc3 signs and verifies TencentCloud API 3.0 requests (TC3-HMAC-SHA256).
+//
+// It is the emulator's gatekeeper, written from the published algorithm and not from any SDK, so a signing bug
+// in a client shows up as an AuthFailure here instead of being reproduced. The Host that counts is the Host
+// header as sent: the Go SDK signs host:port, other SDKs sign a production host name while the connection goes
+// to loopback; both verify.
+package tc3
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Algorithm is the only signature algorithm the API accepts in the Authorization header.
+const Algorithm = "TC3-HMAC-SHA256"
+
+// MaxSkew is how far X-TC-Timestamp may be from the server's clock.
+const MaxSkew = 300 * time.Second
+
+// Lookup returns the secret key and the session token (empty for permanent keys) of a SecretId.
+type Lookup func(secretID string) (secretKey, token string, ok bool)
+
+// Error is a verification failure carrying the API's error code.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return e.Code + ": " + e.Message }
+
+func fail(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Verify checks the Authorization header of r, whose body is body, for the given service. It returns the
+// SecretId that signed it.
+func Verify(r *http.Request, body []byte, service string, lookup Lookup, now time.Time) (string, error) {
+	auth := r.Header.Get("Authorization")
+	if auth == "" {
+		return "", fail("AuthFailure.InvalidAuthorization", "the Authorization header is missing")
+	}
+	alg, rest, ok := strings.Cut(auth, " ")
+	if !ok || alg != Algorithm {
+		return "", fail("AuthFailure.InvalidAuthorization", "the Authorization header must start with %s", Algorithm)
+	}
+	var credential, signedHeaders, signature string
+	for _, part := range strings.Split(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "Credential":
+			credential = v
+		case "SignedHeaders":
+			signedHeaders = v
+		case "Signature":
+			signature = v
+		}
+	}
+	scope := strings.Split(credential, "/")
+	if len(scope) != 4 || signedHeaders == "" || signature == "" {
+		return "", fail("AuthFailure.InvalidAuthorization", "the Authorization header is malformed")
+	}
+	secretID, date, scopeService, terminator := scope[0], scope[1], scope[2], scope[3]
+	if scopeService != service || terminator != "tc3_request" {
+		return "", fail("AuthFailure.InvalidAuthorization", "the credential scope must be <date>/%s/tc3_request", service)
+	}
+
+	ts, err := strconv.ParseInt(r.Header.Get("X-TC-Timestamp"), 10, 64)
+	if err != nil {
+		return "", fail("AuthFailure.InvalidAuthorization", "X-TC-Timestamp is missing or not a Unix time")
+	}
+	signedAt := time.Unix(ts, 0)
+	if d := now.Sub(signedAt); d > MaxSkew || d < -MaxSkew {
+		return "", fail("AuthFailure.SignatureExpire", "the request was signed at %s, more than %s from the server time", signedAt.UTC().Format(time.RFC3339), MaxSkew)
+	}
+	if want := signedAt.UTC().Format("2006-01-02"); date != want {
+		return "", fail("AuthFailure.InvalidAuthorization", "the credential date %s does not match X-TC-Timestamp (%s)", date, want)
+	}
+
+	secretKey, token, ok := lookup(secretID)
+	if !ok {
+		return "", fail("AuthFailure.SecretIdNotFound", "the SecretId is not found")
+	}
+	if subtle.ConstantTimeCompare([]byte(r.Header.Get("X-TC-Token")), []byte(token)) != 1 {
+		return "", fail("AuthFailure.TokenFailure", "the session token is invalid or missing")
+	}
+
+	names := strings.Split(signedHeaders, ";")
+	if !sort.StringsAreSorted(names) || !contains(names, "content-type") || !contains(names, "host") {
+		return "", fail("AuthFailure.InvalidAuthorization", "SignedHeaders must be sorted and include content-type and host")
+	}
+	payloadHash := sha256Hex(body)
+	if r.Header.Get("X-TC-Content-SHA256") == "UNSIGNED-PAYLOAD" {
+		payloadHash = sha256Hex([]byte("UNSIGNED-PAYLOAD"))
+	}
+	want := Signature(secretKey, service, ts, r.Method, r.URL.RawQuery, canonicalHeaders(r, names), signedHeaders, payloadHash)
+	if subtle.ConstantTimeCompare([]byte(want), []byte(signature)) != 1 {
+		return "", fail("AuthFailure.SignatureFailure", "the request signature does not match")
+	}
+	return secretID, nil
+}
+
+// Signature computes the hex signature from the parts of the canonical request. canonicalHeaders is the
+// newline-terminated `name:value` block; payloadHash is hex(sha256(body)).
+func Signature(secretKey, service string, timestamp int64, method, query, canonicalHeaders, signedHeaders, payloadHash string) string {
+	canonical := strings.Join([]string{method, "/", query, canonicalHeaders, signedHeaders, payloadHash}, "\n")
+	date := time.Unix(timestamp, 0).UTC().Format("2006-01-02")
+	toSign := strings.Join([]string{Algorithm, strconv.FormatInt(timestamp, 10), date + "/" + service + "/tc3_request", sha256Hex([]byte(canonical))}, "\n")
+	key := hmacSHA256([]byte("TC3"+secretKey), date)
+	key = hmacSHA256(key, service)
+	key = hmacSHA256(key, "tc3_request")
+	return hex.EncodeToString(hmacSHA256(key, toSign))
+}
+
+// Authorization builds a complete Authorization header value, for tests and for clients without an SDK.
+func Authorization(secretID, secretKey, service string, timestamp int64, method, query, canonicalHeaders, signedHeaders, payloadHash string) string {
+	date := time.Unix(timestamp, 0).UTC().Format("2006-01-02")
+	return fmt.Sprintf("%s Credential=%s/%s/%s/tc3_request, SignedHeaders=%s, Signature=%s", Algorithm, secretID, date, service,
+		signedHeaders, Signature(secretKey, service, timestamp, method, query, canonicalHeaders, signedHeaders, payloadHash))
+}
+
+func canonicalHeaders(r *http.Request, names []string) string {
+	var b strings.Builder
+	for _, name := range names {
+		value := r.Header.Get(name)
+		if name == "host" {
+			value = r.Host
+		}
+		b.WriteString(name)
+		b.WriteByte(':')
+		b.WriteString(strings.ToLower(strings.TrimSpace(value)))
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+func hmacSHA256(key []byte, msg string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(msg))
+	return m.Sum(nil)
+}

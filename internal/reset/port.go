@@ -1,0 +1,72 @@
+package reset
+
+import "context"
+
+// DTS is the part of the DTS API the use case needs, declared here by its consumer. Implementations honour
+// ctx (the invocation deadline), retry within it, use region unless it is empty (then their configured one),
+// and return *Error so that codes and the upstream RequestId survive.
+type DTS interface {
+	// DescribeConsumerGroups returns one page of the subscription's consumer groups.
+	DescribeConsumerGroups(ctx context.Context, region, subscribeID string, offset, limit int) (GroupPage, error)
+	// DescribeOffsetByTime returns, for every partition of the subscription topic, the first offset at or
+	// after at ("YYYY-MM-DD hh:mm:ss", Beijing time; empty means time 0, the oldest offset).
+	DescribeOffsetByTime(ctx context.Context, region, subscribeID, at string) ([]PartitionOffset, error)
+	// DescribeSubscribeDetail returns the subscription's topic and status.
+	DescribeSubscribeDetail(ctx context.Context, region, subscribeID string) (Subscription, error)
+	// ResetConsumerGroupOffset asks for the reset and returns the API's RequestId. Note the API answers
+	// success without doing anything when the group is not Dead or Empty.
+	ResetConsumerGroupOffset(ctx context.Context, region string, call ResetCall) (requestID string, err error)
+}
+
+// GroupPage is one page of DescribeConsumerGroups.
+type GroupPage struct {
+	TotalCount int
+	Groups     []Group
+}
+
+// Group is a consumer group as DescribeConsumerGroups reports it; Name is the full name
+// (consumer-grp-<SubscribeId>-<name>).
+type Group struct {
+	Name       string
+	State      string // Dead, Empty, Stable, PreparingRebalance, CompletingRebalance
+	Partitions []PartitionState
+	Assignment []Assignment
+}
+
+// PartitionState is a group's committed position on one partition.
+type PartitionState struct {
+	PartitionNo int
+	Offset      int64
+	Lag         int64
+}
+
+// Assignment is the partitions one member of the group holds.
+type Assignment struct {
+	ClientID     string
+	PartitionNos []int
+}
+
+// PartitionOffset is one partition's offset at a point in time.
+type PartitionOffset struct {
+	PartitionNo int
+	Offset      int64
+}
+
+// Subscription is what the use case needs of DescribeSubscribeDetail.
+type Subscription struct {
+	SubscribeID string
+	Topic       string
+	Region      string
+	Status      string
+	SubsStatus  string
+}
+
+// ResetCall is the ResetConsumerGroupOffset request as the API takes it.
+type ResetCall struct {
+	SubscribeID       string
+	TopicName         string
+	ConsumerGroupName string // the full name
+	PartitionNos      []int
+	ResetMode         string // earliest, latest, datetime
+	ResetDatetime     string // Beijing time, only for datetime
+}
