@@ -1,0 +1,36 @@
+package reset
+
+// Result is the reply of one reset (SPEC §5).
+type Result struct {
+	RequestID         string            `json:"RequestId"` // of the ResetConsumerGroupOffset call; empty on DryRun
+	SubscribeID       string            `json:"SubscribeId"`
+	TopicName         string            `json:"TopicName"`
+	ConsumerGroupName string            `json:"ConsumerGroupName"`
+	ResetMode         string            `json:"ResetMode"`
+	ResetDatetime     string            `json:"ResetDatetime,omitempty"`
+	DryRun            bool              `json:"DryRun"`
+	GroupState        string            `json:"GroupState,omitempty"` // empty when the precheck is off
+	Verified          bool              `json:"Verified"`
+	Partitions        []PartitionResult `json:"Partitions"`
+}
+
+// PartitionResult is the plan and outcome for one partition. CurrentOffset is absent when the precheck is off,
+// ResultOffset when nothing was verified (DryRun, or RESET_VERIFY=false).
+type PartitionResult struct {
+	PartitionNo   int    `json:"PartitionNo"`
+	CurrentOffset *int64 `json:"CurrentOffset,omitempty"`
+	TargetOffset  int64  `json:"TargetOffset"`
+	ResultOffset  *int64 `json:"ResultOffset,omitempty"`
+}
+
+// BatchItem is the outcome of one reset of a batch: exactly one of Result and Err is set.
+type BatchItem struct {
+	Result *Result
+	Err    error
+}
+
+// BatchResult is the outcome of a batch, in the order of its items.
+type BatchResult struct {
+	Items  []BatchItem
+	Failed int
+}
