@@ -1,0 +1,43 @@
+# dtsreset — every target is a command you could type yourself.
+GO       ?= go
+BIN      := bin/main
+FUZZTIME ?= 10s
+LONGFUZZ ?= 30s
+
+.PHONY: help build package test test-unit lint fuzz-short fuzz run bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+build: ## bin/main for SCF (linux/amd64, static, stripped)
+	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN) .
+
+package: build ## dist/main.zip with main at its root, ready to upload
+	mkdir -p dist
+	rm -f dist/main.zip
+	cd bin && python3 -m zipfile -c ../dist/main.zip main
+	@ls -l dist/main.zip
+
+lint: ## gofmt and go vet
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+test-unit: ## go test -race ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+fuzz-short: ## every fuzz target for $(FUZZTIME)
+	bash bench/fuzz.sh $(FUZZTIME)
+
+test: lint build test-unit fuzz-short ## what CI runs: lint, build, race tests, brief fuzzing
+
+fuzz: ## every fuzz target for $(LONGFUZZ) (set LONGFUZZ=5m for a soak)
+	bash bench/fuzz.sh $(LONGFUZZ)
+
+run: build ## the demo: emulator + function + dry run, reset, refused reset, as tables
+	$(GO) run ./cmd/scflocal demo -bin $(BIN)
+
+bench: build ## benchmarks; writes docs/PERFORMANCE.md
+	bash bench/run.sh
+
+clean: ## remove build output
+	rm -rf bin dist

@@ -1,0 +1,240 @@
+package handler
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"dtsreset/internal/reset"
+)
+
+// MaxBodyBytes is the largest reset payload accepted; a batch of 50 resets fits in a few KiB.
+const MaxBodyBytes = 64 << 10
+
+// Trigger is the kind of event that invoked the function, told apart by shape.
+type Trigger string
+
+// The triggers.
+const (
+	TriggerAPIGateway  Trigger = "apigw"
+	TriggerFunctionURL Trigger = "url"
+	TriggerTimer       Trigger = "timer"
+	TriggerDirect      Trigger = "direct"
+)
+
+// IsHTTP reports whether the trigger expects an integration response.
+func (t Trigger) IsHTTP() bool { return t == TriggerAPIGateway || t == TriggerFunctionURL }
+
+// HTTPEvent is the API Gateway event; a Function URL event has the same shape without requestContext,
+// isBase64Encoded and the *Parameters maps.
+type HTTPEvent struct {
+	HTTPMethod      string              `json:"httpMethod"`
+	Path            string              `json:"path"`
+	Headers         map[string]string   `json:"headers"`
+	QueryString     QueryString         `json:"queryString"`
+	Body            string              `json:"body"`
+	IsBase64Encoded bool                `json:"isBase64Encoded"`
+	RequestContext  *HTTPRequestContext `json:"requestContext"`
+	QueryParameters map[string]string   `json:"queryStringParameters"`
+}
+
+// HTTPRequestContext is the API Gateway's requestContext.
+type HTTPRequestContext struct {
+	ServiceID  string `json:"serviceId"`
+	Path       string `json:"path"`
+	HTTPMethod string `json:"httpMethod"`
+	RequestID  string `json:"requestId"`
+	SourceIP   string `json:"sourceIp"`
+	Stage      string `json:"stage"`
+}
+
+// QueryString is API Gateway's queryString: each value is a string, a list of strings, or true for a key
+// without a value.
+type QueryString map[string][]string
+
+// UnmarshalJSON accepts the value forms API Gateway sends.
+func (q *QueryString) UnmarshalJSON(data []byte) error {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	out := make(QueryString, len(raw))
+	for k, v := range raw {
+		var s string
+		var list []string
+		var b bool
+		switch {
+		case json.Unmarshal(v, &s) == nil:
+			out[k] = []string{s}
+		case json.Unmarshal(v, &list) == nil:
+			out[k] = list
+		case json.Unmarshal(v, &b) == nil:
+			out[k] = []string{""}
+		default:
+			return fmt.Errorf("queryString.%s: expected a string or a list of strings", k)
+		}
+	}
+	*q = out
+	return nil
+}
+
+// Get returns the first value of key, matched case-insensitively as people type query strings.
+func (q QueryString) Get(key string) (string, bool) {
+	for k, v := range q {
+		if strings.EqualFold(k, key) {
+			if len(v) == 0 {
+				return "", true
+			}
+			return v[0], true
+		}
+	}
+	return "", false
+}
+
+// Header returns a header's value, matched case-insensitively (API Gateway lowercases some names, clients
+// send others as typed).
+func (e *HTTPEvent) Header(name string) string {
+	for k, v := range e.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// TimerEvent is a timer trigger's event; Message is the trigger's custom argument.
+type TimerEvent struct {
+	Type        string `json:"Type"`
+	TriggerName string `json:"TriggerName"`
+	Time        string `json:"Time"`
+	Message     string `json:"Message"`
+}
+
+// Event is a decoded invocation: which trigger, and the reset payload it carries.
+type Event struct {
+	Trigger Trigger
+	Payload []byte     // the reset payload JSON (one reset or a batch)
+	HTTP    *HTTPEvent // for HTTP triggers
+	Timer   *TimerEvent
+}
+
+// probe reads just enough of an event to tell its shape. Pointer fields tell "absent" from "empty".
+type probe struct {
+	HTTPMethod     *string         `json:"httpMethod"`
+	RequestContext json.RawMessage `json:"requestContext"`
+	Type           *string         `json:"Type"`
+}
+
+// DecodeEvent tells the trigger apart by shape (never by configuration) and extracts the reset payload.
+// Errors are *reset.Error: KindInvalid for anything that is not a usable event, KindTooLarge for bodies over
+// MaxBodyBytes.
+func DecodeEvent(data []byte) (Event, error) {
+	trimmed := bytes.TrimSpace(data)
+	if len(trimmed) == 0 {
+		return Event{}, invalidEvent("the event is empty; expected a JSON object: a reset payload, a batch {\"Resets\": [...]}, an API Gateway/Function URL event or a timer event")
+	}
+	if trimmed[0] != '{' {
+		return Event{}, invalidEvent("the event is not a JSON object; expected a reset payload, a batch {\"Resets\": [...]}, an API Gateway/Function URL event or a timer event")
+	}
+	if len(trimmed) > 4*MaxBodyBytes {
+		// An HTTP body over the limit makes the whole event large; refuse before parsing it.
+		return Event{}, tooLarge()
+	}
+	var p probe
+	if err := json.Unmarshal(trimmed, &p); err != nil {
+		return Event{}, invalidEvent("the event is not valid JSON: %s", jsonProblem(err))
+	}
+	switch {
+	case p.HTTPMethod != nil:
+		return decodeHTTP(trimmed, p.RequestContext != nil)
+	case p.Type != nil && strings.EqualFold(*p.Type, "timer"):
+		return decodeTimer(trimmed)
+	default:
+		if len(trimmed) > MaxBodyBytes {
+			return Event{}, tooLarge()
+		}
+		return Event{Trigger: TriggerDirect, Payload: trimmed}, nil
+	}
+}
+
+func decodeHTTP(data []byte, hasContext bool) (Event, error) {
+	var ev HTTPEvent
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return Event{}, invalidEvent("the HTTP event is malformed: %s", jsonProblem(err))
+	}
+	trigger := TriggerFunctionURL
+	if hasContext {
+		trigger = TriggerAPIGateway
+	}
+	body := []byte(ev.Body)
+	if ev.IsBase64Encoded {
+		if base64.StdEncoding.DecodedLen(len(ev.Body)) > MaxBodyBytes+3 {
+			return Event{}, tooLarge()
+		}
+		decoded, err := base64.StdEncoding.DecodeString(ev.Body)
+		if err != nil {
+			return Event{}, invalidEvent("body: isBase64Encoded is true but the body is not valid base64")
+		}
+		body = decoded
+	}
+	if len(body) > MaxBodyBytes {
+		return Event{}, tooLarge()
+	}
+	ev.Body = "" // the payload lives in Event.Payload; don't keep two copies
+	return Event{Trigger: trigger, Payload: bytes.TrimSpace(body), HTTP: &ev}, nil
+}
+
+func decodeTimer(data []byte) (Event, error) {
+	var ev TimerEvent
+	if err := json.Unmarshal(data, &ev); err != nil {
+		return Event{}, invalidEvent("the timer event is malformed: %s", jsonProblem(err))
+	}
+	msg := bytes.TrimSpace([]byte(ev.Message))
+	if len(msg) == 0 {
+		return Event{}, invalidEvent("Message: the timer trigger %q has no argument; set the trigger's argument (Message) to the reset payload JSON", ev.TriggerName)
+	}
+	if len(msg) > MaxBodyBytes {
+		return Event{}, tooLarge()
+	}
+	return Event{Trigger: TriggerTimer, Payload: msg, Timer: &ev}, nil
+}
+
+func invalidEvent(format string, args ...any) *reset.Error {
+	return reset.Errorf(reset.KindInvalid, reset.CodeInvalidParameter, format, args...)
+}
+
+func tooLarge() *reset.Error {
+	return reset.Errorf(reset.KindTooLarge, reset.CodeRequestTooLarge, "the request body is larger than %d KiB", MaxBodyBytes>>10)
+}
+
+// jsonProblem describes a JSON error without echoing the input back.
+func jsonProblem(err error) string {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Sprintf("syntax error at byte %d", syntax.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("%s must be a JSON %s", typ.Field, jsonType(typ.Type.Kind().String()))
+	default:
+		return err.Error()
+	}
+}
+
+func jsonType(goKind string) string {
+	switch goKind {
+	case "string":
+		return "string"
+	case "bool":
+		return "boolean"
+	case "map", "struct", "ptr":
+		return "object"
+	case "slice":
+		return "array"
+	default:
+		return "number"
+	}
+}

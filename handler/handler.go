@@ -1,0 +1,205 @@
+// Package handler adapts SCF invocations to the reset use case. It tells the three trigger kinds apart by the
+// shape of the event (never by configuration: one deployment may have an API Gateway trigger, a Function URL
+// and a timer at once), decodes the payload, authorises HTTP callers, runs the use case and encodes the reply:
+// an integration response for HTTP triggers, the JSON result (or an error whose message is the JSON error
+// object, so SCF marks the invocation failed and applies its retry policy) for timer and direct invocations.
+package handler
+
+import (
+	"context"
+	"crypto/subtle"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tencentyun/scf-go-lib/functioncontext"
+
+	"dtsreset/internal/reset"
+	"dtsreset/validate"
+)
+
+// Resetter is the use case as the handler needs it.
+type Resetter interface {
+	Reset(ctx context.Context, req validate.Request) (reset.Result, error)
+	Batch(ctx context.Context, reqs []validate.Request) reset.BatchResult
+}
+
+// Options configure a Handler.
+type Options struct {
+	// APIToken, when set, is the bearer token every HTTP caller must present.
+	APIToken string
+	// AllowedSubscribeIDs, when not empty, limits every trigger to these subscriptions.
+	AllowedSubscribeIDs []string
+	// Logger receives one line per reset outcome; default slog.Default().
+	Logger *slog.Logger
+	// Now is the invocation clock (for now-<duration>); default time.Now.
+	Now func() time.Time
+}
+
+// Handler implements cloudfunction.Handler.
+type Handler struct {
+	resetter Resetter
+	token    []byte
+	allowed  map[string]bool
+	log      *slog.Logger
+	now      func() time.Time
+	fail     *reset.Error // set by Failing: every invocation answers it
+}
+
+// New returns a Handler that runs resets with r.
+func New(r Resetter, opts Options) *Handler {
+	h := &Handler{resetter: r, log: opts.Logger, now: opts.Now}
+	if opts.APIToken != "" {
+		h.token = []byte(opts.APIToken)
+	}
+	if len(opts.AllowedSubscribeIDs) > 0 {
+		h.allowed = make(map[string]bool, len(opts.AllowedSubscribeIDs))
+		for _, id := range opts.AllowedSubscribeIDs {
+			h.allowed[id] = true
+		}
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	return h
+}
+
+// Failing returns a Handler that answers every invocation with err: how an invalid configuration, found once
+// at start, reaches each caller instead of crashing the instance (SCF would only show a start-up failure).
+func Failing(err error, logger *slog.Logger) *Handler {
+	h := New(nil, Options{Logger: logger})
+	h.fail = reset.AsError(err)
+	return h
+}
+
+// invocation carries what one Invoke knows, for the reply and the log line.
+type invocation struct {
+	start     time.Time
+	requestID string // the function's RequestId
+	event     Event
+	caller    string
+}
+
+// Invoke handles one SCF invocation.
+func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	inv := invocation{start: time.Now()}
+	if fc, ok := functioncontext.FromContext(ctx); ok {
+		inv.requestID = fc.RequestID
+	}
+	ev, err := DecodeEvent(payload)
+	inv.event = ev
+	if ev.HTTP != nil {
+		if ev.HTTP.RequestContext != nil {
+			inv.caller = ev.HTTP.RequestContext.SourceIP
+		}
+		if inv.caller == "" {
+			inv.caller = firstForwardedFor(ev.HTTP.Header("X-Forwarded-For"))
+		}
+	}
+	if err != nil {
+		// An event we could not read may still be an HTTP one cut short (e.g. a bad body): HTTP callers get
+		// an integration response either way.
+		return h.answerError(&inv, err, nil)
+	}
+	if h.fail != nil {
+		return h.answerError(&inv, h.fail, nil)
+	}
+	if ev.Trigger.IsHTTP() {
+		if err := h.authorizeHTTP(ev.HTTP); err != nil {
+			return h.answerError(&inv, err, nil)
+		}
+	}
+	reqs, batch, err := validate.Decode(ev.Payload, h.now())
+	if err != nil {
+		return h.answerError(&inv, reset.Invalid(err), nil)
+	}
+	if ev.HTTP != nil && queryDryRun(ev.HTTP) {
+		for i := range reqs {
+			reqs[i].DryRun = true
+		}
+	}
+	if err := h.authorizeSubscriptions(reqs); err != nil {
+		return h.answerError(&inv, err, reqs)
+	}
+	if !batch {
+		res, err := h.resetter.Reset(ctx, reqs[0])
+		h.logOutcome(&inv, reqs[0], &res, err)
+		if err != nil {
+			return h.encodeError(&inv, err)
+		}
+		return h.encodeResult(&inv, http.StatusOK, res, "")
+	}
+	out := h.resetter.Batch(ctx, reqs)
+	for i, item := range out.Items {
+		h.logOutcome(&inv, reqs[i], item.Result, item.Err)
+	}
+	status := http.StatusOK
+	if out.Failed > 0 {
+		status = http.StatusMultiStatus
+	}
+	return h.encodeResult(&inv, status, batchReply(out), "")
+}
+
+func (h *Handler) authorizeHTTP(ev *HTTPEvent) error {
+	if ev.HTTPMethod != http.MethodPost {
+		return reset.Errorf(reset.KindMethodNotAllowed, reset.CodeMethodNotAllowed, "method %s is not allowed; POST the reset payload", safeMethod(ev.HTTPMethod))
+	}
+	if h.token == nil {
+		return nil
+	}
+	got, ok := strings.CutPrefix(ev.Header("Authorization"), "Bearer ")
+	// ConstantTimeCompare leaks only the length, which an attacker learns nothing useful from.
+	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), h.token) != 1 {
+		return reset.Errorf(reset.KindUnauthorized, reset.CodeUnauthorized, "missing or invalid bearer token: send Authorization: Bearer <RESET_API_TOKEN>")
+	}
+	return nil
+}
+
+func (h *Handler) authorizeSubscriptions(reqs []validate.Request) error {
+	if h.allowed == nil {
+		return nil
+	}
+	for _, r := range reqs {
+		if !h.allowed[r.SubscribeID] {
+			return reset.Errorf(reset.KindForbidden, reset.CodeOperationDenied, "SubscribeId %s is not in this function's allow-list (RESET_ALLOWED_SUBSCRIBE_IDS)", r.SubscribeID)
+		}
+	}
+	return nil
+}
+
+func queryDryRun(ev *HTTPEvent) bool {
+	v, ok := ev.QueryString.Get("dryRun")
+	if !ok {
+		v, ok = ev.QueryParameters["dryRun"]
+	}
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(v) {
+	case "", "true", "1", "yes":
+		return true
+	}
+	return false
+}
+
+func firstForwardedFor(v string) string {
+	first, _, _ := strings.Cut(v, ",")
+	return strings.TrimSpace(first)
+}
+
+// safeMethod keeps a hostile method name from turning the reply into an echo chamber.
+func safeMethod(m string) string {
+	if len(m) > 16 {
+		m = m[:16]
+	}
+	return strings.Map(func(r rune) rune {
+		if r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' {
+			return r
+		}
+		return '?'
+	}, m)
+}

@@ -1,0 +1,135 @@
+// Package config reads the function's configuration from the environment once, at start, and checks it.
+// Credentials are deliberately not here: SCF refreshes the execution role's temporary credentials through
+// each invocation's environment, so the DTS client reads them per call.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// DefaultEndpoint is the DTS API host used when DTS_ENDPOINT is not set.
+const DefaultEndpoint = "dts.intl.tencentcloudapi.com"
+
+// Config is the checked configuration.
+type Config struct {
+	Region              string   // DTS_REGION, else TENCENTCLOUD_REGION
+	Endpoint            string   // DTS_ENDPOINT: a host, or a URL for the emulator
+	RoleARN             string   // DTS_ROLE_ARN
+	APIToken            string   // RESET_API_TOKEN
+	AllowedSubscribeIDs []string // RESET_ALLOWED_SUBSCRIBE_IDS
+	Precheck            bool     // RESET_PRECHECK
+	Verify              bool     // RESET_VERIFY
+	LogLevel            slog.Level
+}
+
+// Error names the variable that is wrong and why.
+type Error struct {
+	Variable string
+	Problem  string
+}
+
+func (e *Error) Error() string { return e.Variable + ": " + e.Problem }
+
+var (
+	regionPattern      = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
+	subscribeIDPattern = regexp.MustCompile(`^subs-[a-z0-9]+$`)
+	roleARNPattern     = regexp.MustCompile(`^qcs::cam::uin/[0-9]+:role(Name)?/[A-Za-z0-9_+=,.@/-]+$`)
+)
+
+// Load reads the configuration through getenv (os.Getenv in main) and returns every problem it finds.
+func Load(getenv func(string) string) (Config, error) {
+	c := Config{Precheck: true, Verify: true, LogLevel: slog.LevelInfo}
+	var errs []error
+	bad := func(name, format string, args ...any) {
+		errs = append(errs, &Error{Variable: name, Problem: fmt.Sprintf(format, args...)})
+	}
+
+	c.Region = strings.TrimSpace(getenv("DTS_REGION"))
+	regionVar := "DTS_REGION"
+	if c.Region == "" {
+		c.Region = strings.TrimSpace(getenv("TENCENTCLOUD_REGION"))
+		regionVar = "TENCENTCLOUD_REGION"
+	}
+	switch {
+	case c.Region == "":
+		bad("TENCENTCLOUD_REGION", "no region: set DTS_REGION or TENCENTCLOUD_REGION (SCF sets the latter), e.g. ap-guangzhou")
+	case !regionPattern.MatchString(c.Region):
+		bad(regionVar, "%q is not a region name such as ap-guangzhou", c.Region)
+	}
+
+	c.Endpoint = strings.TrimSpace(getenv("DTS_ENDPOINT"))
+	if c.Endpoint == "" {
+		c.Endpoint = DefaultEndpoint
+	}
+	if err := checkEndpoint(c.Endpoint); err != nil {
+		bad("DTS_ENDPOINT", "%s", err)
+	}
+
+	c.RoleARN = strings.TrimSpace(getenv("DTS_ROLE_ARN"))
+	if c.RoleARN != "" && !roleARNPattern.MatchString(c.RoleARN) {
+		bad("DTS_ROLE_ARN", "%q is not a CAM role ARN such as qcs::cam::uin/100000000001:roleName/dtsreset", c.RoleARN)
+	}
+
+	c.APIToken = getenv("RESET_API_TOKEN")
+	if c.APIToken != "" && len(c.APIToken) < 16 {
+		// A short token is guessable; refuse it rather than give a false sense of protection.
+		bad("RESET_API_TOKEN", "must be at least 16 characters (got %d)", len(c.APIToken))
+	}
+
+	if list := strings.TrimSpace(getenv("RESET_ALLOWED_SUBSCRIBE_IDS")); list != "" {
+		for _, id := range strings.Split(list, ",") {
+			id = strings.TrimSpace(id)
+			if id == "" {
+				continue
+			}
+			if !subscribeIDPattern.MatchString(id) {
+				bad("RESET_ALLOWED_SUBSCRIBE_IDS", "%q is not a SubscribeId such as subs-635ns8r71g", id)
+				continue
+			}
+			c.AllowedSubscribeIDs = append(c.AllowedSubscribeIDs, id)
+		}
+	}
+
+	for _, b := range []struct {
+		name string
+		dst  *bool
+	}{{"RESET_PRECHECK", &c.Precheck}, {"RESET_VERIFY", &c.Verify}} {
+		v := strings.TrimSpace(getenv(b.name))
+		if v == "" {
+			continue
+		}
+		parsed, err := strconv.ParseBool(v)
+		if err != nil {
+			bad(b.name, "%q is not a boolean (true or false)", v)
+			continue
+		}
+		*b.dst = parsed
+	}
+
+	if v := strings.TrimSpace(getenv("LOG_LEVEL")); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			bad("LOG_LEVEL", "%q is not one of debug, info, warn, error", v)
+		}
+	}
+	return c, errors.Join(errs...)
+}
+
+func checkEndpoint(ep string) error {
+	if strings.Contains(ep, "://") {
+		u, err := url.Parse(ep)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+			return fmt.Errorf("%q must be a host such as dts.tencentcloudapi.com or a URL such as http://127.0.0.1:9123", ep)
+		}
+		return nil
+	}
+	if strings.ContainsAny(ep, "/?# ") {
+		return fmt.Errorf("%q must be a host such as dts.tencentcloudapi.com or a URL such as http://127.0.0.1:9123", ep)
+	}
+	return nil
+}

@@ -1,0 +1,88 @@
+package config
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(env(map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou"}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.Region != "ap-guangzhou" || c.Endpoint != DefaultEndpoint || !c.Precheck || !c.Verify || c.LogLevel != slog.LevelInfo {
+		t.Errorf("got %+v, want defaults", c)
+	}
+}
+
+func TestLoadOverrides(t *testing.T) {
+	c, err := Load(env(map[string]string{
+		"TENCENTCLOUD_REGION":         "ap-guangzhou",
+		"DTS_REGION":                  "ap-shanghai",
+		"DTS_ENDPOINT":                "http://127.0.0.1:9123",
+		"DTS_ROLE_ARN":                "qcs::cam::uin/100000000001:roleName/dtsreset",
+		"RESET_API_TOKEN":             "0123456789abcdef",
+		"RESET_ALLOWED_SUBSCRIBE_IDS": "subs-a1, subs-b2,",
+		"RESET_PRECHECK":              "false",
+		"RESET_VERIFY":                "0",
+		"LOG_LEVEL":                   "debug",
+	}))
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	if c.Region != "ap-shanghai" {
+		t.Errorf("Region: got %q, want ap-shanghai (DTS_REGION wins)", c.Region)
+	}
+	if c.Endpoint != "http://127.0.0.1:9123" || c.RoleARN == "" || c.APIToken != "0123456789abcdef" {
+		t.Errorf("got %+v", c)
+	}
+	if strings.Join(c.AllowedSubscribeIDs, ",") != "subs-a1,subs-b2" {
+		t.Errorf("AllowedSubscribeIDs: got %v", c.AllowedSubscribeIDs)
+	}
+	if c.Precheck || c.Verify || c.LogLevel != slog.LevelDebug {
+		t.Errorf("got Precheck=%v Verify=%v LogLevel=%v, want false false DEBUG", c.Precheck, c.Verify, c.LogLevel)
+	}
+}
+
+func TestLoadErrorsNameTheVariable(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"no region", map[string]string{}, "TENCENTCLOUD_REGION"},
+		{"bad region", map[string]string{"DTS_REGION": "Guangzhou"}, "DTS_REGION"},
+		{"bad endpoint path", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ENDPOINT": "http://127.0.0.1:9123/x"}, "DTS_ENDPOINT"},
+		{"bad endpoint scheme", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ENDPOINT": "ftp://h"}, "DTS_ENDPOINT"},
+		{"bad host", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ENDPOINT": "a b"}, "DTS_ENDPOINT"},
+		{"bad role", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ROLE_ARN": "role"}, "DTS_ROLE_ARN"},
+		{"short token", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_API_TOKEN": "abc"}, "RESET_API_TOKEN"},
+		{"bad allow-list", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_ALLOWED_SUBSCRIBE_IDS": "subs-ok,nope"}, "RESET_ALLOWED_SUBSCRIBE_IDS"},
+		{"bad precheck", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_PRECHECK": "maybe"}, "RESET_PRECHECK"},
+		{"bad verify", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_VERIFY": "yes please"}, "RESET_VERIFY"},
+		{"bad log level", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "LOG_LEVEL": "loud"}, "LOG_LEVEL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Load(env(tt.env))
+			var ce *Error
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v, want a *config.Error", err)
+			}
+			if ce.Variable != tt.want || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %q (variable %s), want it to name %s", err, ce.Variable, tt.want)
+			}
+		})
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	_, err := Load(env(map[string]string{"DTS_REGION": "X", "LOG_LEVEL": "loud"}))
+	if err == nil || !strings.Contains(err.Error(), "DTS_REGION") || !strings.Contains(err.Error(), "LOG_LEVEL") {
+		t.Errorf("got %v, want both DTS_REGION and LOG_LEVEL named", err)
+	}
+}

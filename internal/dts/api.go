@@ -1,0 +1,170 @@
+package dts
+
+import (
+	"encoding/json"
+	"errors"
+
+	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
+)
+
+// Service and Version name the API every request goes to.
+const (
+	Service = "dts"
+	Version = "2021-12-06"
+)
+
+// The actions this client calls; each has its own rate limiter.
+const (
+	ActionResetConsumerGroupOffset = "ResetConsumerGroupOffset"
+	ActionDescribeConsumerGroups   = "DescribeConsumerGroups"
+	ActionDescribeOffsetByTime     = "DescribeOffsetByTime"
+	ActionDescribeSubscribeDetail  = "DescribeSubscribeDetail"
+)
+
+var actions = [...]string{ActionResetConsumerGroupOffset, ActionDescribeConsumerGroups, ActionDescribeOffsetByTime,
+	ActionDescribeSubscribeDetail}
+
+// ResetConsumerGroupOffsetRequest is the body of ResetConsumerGroupOffset.
+type ResetConsumerGroupOffsetRequest struct {
+	SubscribeID       string `json:"SubscribeId"`
+	TopicName         string `json:"TopicName"`
+	ConsumerGroupName string `json:"ConsumerGroupName"` // the full name consumer-grp-<SubscribeId>-<name>
+	// PartitionNos are integers on the wire: the API's example shows strings, but its type is Integer.
+	PartitionNos []int  `json:"PartitionNos"`
+	ResetMode    string `json:"ResetMode"`
+	// ResetDatetime is Beijing time. It is omitted unless set, because the API reads an empty one as time 0
+	// (earliest); the use case refuses that combination before it gets here.
+	ResetDatetime string `json:"ResetDatetime,omitempty"`
+}
+
+// ResetConsumerGroupOffsetResponse is the Response object of ResetConsumerGroupOffset.
+type ResetConsumerGroupOffsetResponse struct {
+	RequestID string `json:"RequestId"`
+}
+
+// DescribeConsumerGroupsRequest is the body of DescribeConsumerGroups.
+type DescribeConsumerGroupsRequest struct {
+	SubscribeID string `json:"SubscribeId"`
+	Offset      int    `json:"Offset"`
+	Limit       int    `json:"Limit"`
+}
+
+// DescribeConsumerGroupsResponse is the Response object of DescribeConsumerGroups.
+type DescribeConsumerGroupsResponse struct {
+	TotalCount int         `json:"TotalCount"`
+	Items      []GroupInfo `json:"Items"`
+	RequestID  string      `json:"RequestId"`
+}
+
+// GroupInfo is one consumer group of DescribeConsumerGroups.
+type GroupInfo struct {
+	Account           string `json:"Account"`
+	ConsumerGroupName string `json:"ConsumerGroupName"` // the full name
+	Description       string `json:"Description"`
+	// ConsumerGroupOffset and ConsumerGroupLag are those of the last partition, kept by the API for
+	// compatibility; StateOfPartition has every partition.
+	ConsumerGroupOffset int64                 `json:"ConsumerGroupOffset"`
+	ConsumerGroupLag    int64                 `json:"ConsumerGroupLag"`
+	Latency             int64                 `json:"Latency"` // seconds
+	StateOfPartition    []MonitorInfo         `json:"StateOfPartition"`
+	CreatedAt           string                `json:"CreatedAt"`
+	UpdatedAt           string                `json:"UpdatedAt"`
+	ConsumerGroupState  string                `json:"ConsumerGroupState"` // Dead, Empty, Stable, PreparingRebalance, CompletingRebalance
+	PartitionAssignment []PartitionAssignment `json:"PartitionAssignment"`
+}
+
+// MonitorInfo is a group's position on one partition.
+type MonitorInfo struct {
+	PartitionNo         int   `json:"PartitionNo"`
+	ConsumerGroupOffset int64 `json:"ConsumerGroupOffset"`
+	ConsumerGroupLag    int64 `json:"ConsumerGroupLag"`
+	Latency             int64 `json:"Latency"`
+}
+
+// PartitionAssignment is the partitions one member of a group holds.
+type PartitionAssignment struct {
+	ClientID    string `json:"ClientId"`
+	PartitionNo []int  `json:"PartitionNo"`
+}
+
+// DescribeOffsetByTimeRequest is the body of DescribeOffsetByTime.
+type DescribeOffsetByTimeRequest struct {
+	SubscribeID string `json:"SubscribeId"`
+	// Time is Beijing time; it is always sent because the API requires the field, and an empty one means time
+	// 0, the oldest offset.
+	Time string `json:"Time"`
+}
+
+// DescribeOffsetByTimeResponse is the Response object of DescribeOffsetByTime.
+type DescribeOffsetByTimeResponse struct {
+	Items     []OffsetTimeMap `json:"Items"`
+	RequestID string          `json:"RequestId"`
+}
+
+// OffsetTimeMap is one partition's offset at the requested time.
+type OffsetTimeMap struct {
+	PartitionNo int   `json:"PartitionNo"`
+	Offset      int64 `json:"Offset"`
+}
+
+// DescribeSubscribeDetailRequest is the body of DescribeSubscribeDetail.
+type DescribeSubscribeDetailRequest struct {
+	SubscribeID string `json:"SubscribeId"`
+}
+
+// DescribeSubscribeDetailResponse is the part of DescribeSubscribeDetail's Response object we read.
+type DescribeSubscribeDetailResponse struct {
+	SubscribeID      string `json:"SubscribeId"`
+	SubscribeName    string `json:"SubscribeName"`
+	Region           string `json:"Region"`
+	Topic            string `json:"Topic"`
+	Broker           string `json:"Broker"`
+	SubsStatus       string `json:"SubsStatus"`
+	Status           string `json:"Status"`
+	KafkaVersion     string `json:"KafkaVersion"`
+	SubscribeVersion string `json:"SubscribeVersion"`
+	Product          string `json:"Product"`
+	InstanceID       string `json:"InstanceId"`
+	RequestID        string `json:"RequestId"`
+}
+
+// apiError is the error object the API puts in Response; the SDK normally turns it into an error before we see
+// the body, but a body is decoded defensively all the same.
+type apiError struct {
+	Code    string `json:"Code"`
+	Message string `json:"Message"`
+}
+
+// DecodeResponse decodes an API body {"Response": {...}} into out, a pointer to one of the *Response types.
+// A body that carries an error object, or no Response at all, is an error: a success must never be read from
+// a reply that is not one. Errors are SDK errors (the API's own code, or ClientError.ParseJsonError) so that
+// Classify treats them like the SDK's.
+func DecodeResponse(body []byte, out any) error {
+	var env struct {
+		Response json.RawMessage `json:"Response"`
+	}
+	if err := json.Unmarshal(body, &env); err != nil {
+		return unreadable(err)
+	}
+	if len(env.Response) == 0 || string(env.Response) == "null" {
+		return unreadable(errors.New("no Response object"))
+	}
+	var probe struct {
+		Error     *apiError `json:"Error"`
+		RequestID string    `json:"RequestId"`
+	}
+	if err := json.Unmarshal(env.Response, &probe); err != nil {
+		return unreadable(err)
+	}
+	if probe.Error != nil && probe.Error.Code != "" {
+		return tcerr.NewTencentCloudSDKError(probe.Error.Code, probe.Error.Message, probe.RequestID)
+	}
+	if err := json.Unmarshal(env.Response, out); err != nil {
+		return tcerr.NewTencentCloudSDKErrorWithCause(codeParseJSON, "the DTS reply does not have the documented shape", probe.RequestID, err)
+	}
+	return nil
+}
+
+func unreadable(err error) error {
+	return tcerr.NewTencentCloudSDKErrorWithCause(codeParseJSON, "the DTS reply is not a JSON Response object", "", err)
+}

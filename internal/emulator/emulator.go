@@ -1,0 +1,394 @@
+package emulator
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"golang.org/x/time/rate"
+
+	"dtsreset/internal/emulator/tc3"
+)
+
+// Service and Version are the API the emulator answers.
+const (
+	Service = "dts"
+	Version = "2021-12-06"
+)
+
+// maxBody bounds a request body; DTS requests are small.
+const maxBody = 1 << 20
+
+// Emulator is the DTS API (ServeHTTP) over an in-process Kafka cluster (KafkaAddrs).
+type Emulator struct {
+	cfg     Config
+	opts    options
+	cluster *kfake.Cluster
+	kcl     *kgo.Client
+	adm     *kadm.Client
+	store   *store
+
+	mu       sync.Mutex
+	calls    map[string]int
+	limiters map[string]*rate.Limiter
+	faults   []*activeFault
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+type activeFault struct {
+	Fault
+	left int // requests left when Times > 0
+}
+
+type options struct {
+	kafkaAddr string
+	dataDir   string
+	now       func() time.Time
+	noLimit   bool
+}
+
+// Option configures New.
+type Option func(*options)
+
+// WithKafkaAddr sets the Kafka listener, host:port with port 0 for any free port. Default "127.0.0.1:0".
+func WithKafkaAddr(addr string) Option { return func(o *options) { o.kafkaAddr = addr } }
+
+// WithDataDir persists the Kafka data (records, committed offsets) and the DTS group list under dir, and
+// reloads them on start. Default: nothing persists.
+func WithDataDir(dir string) Option { return func(o *options) { o.dataDir = dir } }
+
+// WithClock sets the clock for signature timestamps, rate limiting, the DTS groups' CreatedAt/UpdatedAt and
+// Latency. Default time.Now.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithoutRateLimit disables the per-action rate limit whatever the configuration says.
+func WithoutRateLimit() Option { return func(o *options) { o.noLimit = true } }
+
+// New validates cfg, starts the Kafka cluster with one topic per subscription and returns the emulator.
+// ctx bounds the start-up only.
+func New(ctx context.Context, cfg Config, opts ...Option) (*Emulator, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	o := options{kafkaAddr: "127.0.0.1:0", now: time.Now}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	host, portStr, err := net.SplitHostPort(o.kafkaAddr)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: kafka address %q: %w", o.kafkaAddr, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port < 0 || port > 65535 {
+		return nil, fmt.Errorf("emulator: kafka address %q: bad port", o.kafkaAddr)
+	}
+	kopts := []kfake.Opt{
+		kfake.NumBrokers(1),
+		kfake.Ports(port),
+		kfake.ListenFn(func(network, _ string) (net.Listener, error) {
+			return net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
+		}),
+		kfake.ClusterID("dtslocal"),
+		kfake.DefaultNumPartitions(1),
+		// Tests use short session timeouts so a consumer that vanishes leaves the group quickly.
+		kfake.GroupMinSessionTimeout(100 * time.Millisecond),
+	}
+	var st *store
+	if o.dataDir != "" {
+		kopts = append(kopts, kfake.DataDir(filepath.Join(o.dataDir, "kafka")))
+		if st, err = openStore(filepath.Join(o.dataDir, "dtsgroups.json")); err != nil {
+			return nil, err
+		}
+	} else {
+		st = memStore()
+	}
+	cluster, err := kfake.NewCluster(kopts...)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: starting kafka: %w", err)
+	}
+	kcl, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.ClientID("dtslocal-admin"))
+	if err != nil {
+		cluster.Close()
+		return nil, fmt.Errorf("emulator: kafka client: %w", err)
+	}
+	e := &Emulator{
+		cfg: cfg, opts: o, cluster: cluster, kcl: kcl, adm: kadm.NewClient(kcl), store: st,
+		calls: map[string]int{}, limiters: map[string]*rate.Limiter{},
+	}
+	for _, f := range cfg.Faults {
+		e.InjectFault(f)
+	}
+	for _, s := range cfg.Subscriptions {
+		err := cluster.CreateTopic(s.TopicName, int32(s.Partitions), nil)
+		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+			e.Close()
+			return nil, fmt.Errorf("emulator: creating topic %s: %w", s.TopicName, err)
+		}
+	}
+	if err := st.seed(cfg, o.now()); err != nil {
+		e.Close()
+		return nil, err
+	}
+	// Wait until the admin client sees the topics, so the first API call does not race the metadata.
+	for _, s := range cfg.Subscriptions {
+		if _, err := e.partitions(ctx, s.TopicName); err != nil {
+			e.Close()
+			return nil, fmt.Errorf("emulator: topic %s: %w", s.TopicName, err)
+		}
+	}
+	return e, nil
+}
+
+// KafkaAddrs returns the host:port the Kafka cluster listens on (one broker).
+func (e *Emulator) KafkaAddrs() []string { return e.cluster.ListenAddrs() }
+
+// Config returns the configuration the emulator serves.
+func (e *Emulator) Config() Config { return e.cfg }
+
+// Close stops the Kafka cluster, writing its data when a data directory is set.
+func (e *Emulator) Close() error {
+	e.closeOnce.Do(func() {
+		e.kcl.Close()
+		e.cluster.Close()
+		e.closeErr = e.store.flush()
+	})
+	return e.closeErr
+}
+
+// InjectFault adds a fault after those already present; see Fault for its semantics. Faults apply in the
+// order they were added, at most one per request.
+func (e *Emulator) InjectFault(f Fault) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.faults = append(e.faults, &activeFault{Fault: f, left: f.Times})
+}
+
+// Calls returns how many requests naming action (X-TC-Action) reached the emulator, counted before
+// authentication, faults and the rate limit.
+func (e *Emulator) Calls(action string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.calls[action]
+}
+
+// takeFault returns the first fault matching action and consumes one of its Times.
+func (e *Emulator) takeFault(action string) *Fault {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for i, f := range e.faults {
+		if f.Action != "*" && f.Action != action {
+			continue
+		}
+		out := f.Fault
+		if f.Times > 0 {
+			f.left--
+			if f.left <= 0 {
+				e.faults = append(e.faults[:i:i], e.faults[i+1:]...)
+			}
+		}
+		return &out
+	}
+	return nil
+}
+
+func (e *Emulator) allow(action string) bool {
+	limit := e.cfg.RateLimitPerSecond
+	if limit == 0 {
+		limit = DefaultRateLimit
+	}
+	if limit < 0 || e.opts.noLimit {
+		return true
+	}
+	e.mu.Lock()
+	l, ok := e.limiters[action]
+	if !ok {
+		l = rate.NewLimiter(rate.Limit(limit), limit)
+		e.limiters[action] = l
+	}
+	e.mu.Unlock()
+	return l.AllowN(e.opts.now(), 1)
+}
+
+// apiError is an error answered in the envelope.
+type apiError struct{ Code, Message string }
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func errorf(code, format string, args ...any) *apiError {
+	return &apiError{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ServeHTTP answers TencentCloud API 3.0 requests. Whatever happens, the answer is HTTP 200 with the
+// {"Response": ...} envelope, except for a dropped connection.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	requestID := newRequestID()
+	action := r.Header.Get("X-TC-Action")
+	e.mu.Lock()
+	e.calls[action]++
+	e.mu.Unlock()
+
+	result, err := e.serve(w, r, action)
+	if errors.Is(err, errDropped) {
+		return
+	}
+	var body any
+	if err != nil {
+		var ae *apiError
+		if !errors.As(err, &ae) {
+			ae = errorf("InternalError", "%v", err)
+		}
+		body = map[string]any{"Response": map[string]any{
+			"Error":     map[string]string{"Code": ae.Code, "Message": ae.Message},
+			"RequestId": requestID,
+		}}
+	} else {
+		raw, merr := json.Marshal(result)
+		if merr != nil {
+			panic(merr) // our own response types always marshal
+		}
+		var m map[string]any
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(&m); err != nil || m == nil {
+			m = map[string]any{}
+		}
+		m["RequestId"] = requestID
+		body = map[string]any{"Response": m}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+var errDropped = errors.New("connection dropped")
+
+func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, action string) (any, error) {
+	if r.Method != http.MethodPost {
+		return nil, errorf("UnsupportedOperation", "the emulator accepts POST requests with a JSON body, not %s", r.Method)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, errorf("InvalidParameter", "reading the request body: %v", err)
+	}
+	if len(body) > maxBody {
+		return nil, errorf("InvalidParameter", "the request body is larger than %d bytes", maxBody)
+	}
+	if _, err := tc3.Verify(r, body, Service, e.lookup, e.opts.now()); err != nil {
+		var te *tc3.Error
+		if errors.As(err, &te) {
+			return nil, &apiError{Code: te.Code, Message: te.Message}
+		}
+		return nil, errorf("AuthFailure", "%v", err)
+	}
+	if f := e.takeFault(action); f != nil {
+		if f.DelayMs > 0 {
+			t := time.NewTimer(time.Duration(f.DelayMs) * time.Millisecond)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return nil, errDropped // nobody is listening any more
+			}
+		}
+		if f.Drop {
+			drop(w)
+			return nil, errDropped
+		}
+		if f.Code != "" {
+			msg := f.Message
+			if msg == "" {
+				msg = "injected fault " + f.Code
+			}
+			return nil, &apiError{Code: f.Code, Message: msg}
+		}
+	}
+	if !e.allow(action) {
+		return nil, errorf("RequestLimitExceeded", "more than %d requests per second for %s", e.rateLimit(), action)
+	}
+	if action == "" {
+		return nil, errorf("MissingParameter", "the X-TC-Action header is missing")
+	}
+	h, ok := actions[action]
+	if !ok {
+		return nil, errorf("InvalidAction", "the action %s is not supported (the emulator serves %v)", action, actionNames())
+	}
+	if v := r.Header.Get("X-TC-Version"); v != Version {
+		return nil, errorf("InvalidParameterValue", "X-TC-Version must be %s, got %q", Version, v)
+	}
+	region := r.Header.Get("X-TC-Region")
+	if region == "" {
+		return nil, errorf("MissingParameter", "the X-TC-Region header is missing")
+	}
+	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
+		return nil, errorf("InvalidParameter", "Content-Type must be application/json, got %q", ct)
+	}
+	p, err := parseParams(body, h.params)
+	if err != nil {
+		return nil, err
+	}
+	return h.run(e, &request{ctx: r.Context(), region: region, p: p})
+}
+
+func (e *Emulator) rateLimit() int {
+	if e.cfg.RateLimitPerSecond == 0 {
+		return DefaultRateLimit
+	}
+	return e.cfg.RateLimitPerSecond
+}
+
+func isJSON(ct string) bool {
+	mt, _, ok := bytes.Cut([]byte(ct), []byte(";"))
+	_ = ok
+	return string(bytes.ToLower(bytes.TrimSpace(mt))) == "application/json"
+}
+
+// drop closes the client connection without an answer, as a crashed load balancer would.
+func drop(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler) // the server closes the connection (HTTP/1) or resets the stream (HTTP/2)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if tc, ok := conn.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+func (e *Emulator) lookup(secretID string) (string, string, bool) {
+	for _, c := range e.cfg.Credentials {
+		if c.SecretID == secretID {
+			return c.SecretKey, c.Token, true
+		}
+	}
+	return "", "", false
+}
+
+func newRequestID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

@@ -1,0 +1,141 @@
+package reset
+
+import (
+	"cmp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	_ "time/tzdata" // SCF images may lack zoneinfo
+
+	"dtsreset/validate"
+)
+
+// BeijingLayout is how the DTS API writes a time: Beijing time, no zone.
+const BeijingLayout = "2006-01-02 15:04:05"
+
+// beijing is Asia/Shanghai. China has had no daylight saving time since 1991, so a fixed UTC+8 is the same
+// zone should the database ever be missing.
+var beijing = func() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*60*60)
+}()
+
+// BeijingTime formats t as the DTS API takes times: "YYYY-MM-DD hh:mm:ss" in Beijing time.
+func BeijingTime(t time.Time) string { return t.In(beijing).Format(BeijingLayout) }
+
+// maxListedPartitions bounds the partitions one message lists; Details carry them all.
+const maxListedPartitions = 10
+
+// plan pairs each partition of the request (every listed one, sorted, for AllPartitions; else the request's,
+// in its order) with its target from offsets and, when the group is known, its committed offset. A partition
+// the group has no committed offset for has no CurrentOffset.
+func plan(req validate.Request, offsets []PartitionOffset, group *Group) ([]PartitionResult, error) {
+	if len(offsets) == 0 {
+		return nil, Errorf(KindUpstream, CodeUpstreamFailure,
+			"DescribeOffsetByTime listed no partitions for the topic of subscription %s", req.SubscribeID)
+	}
+	targets := slices.Clone(offsets)
+	slices.SortFunc(targets, func(a, b PartitionOffset) int { return cmp.Compare(a.PartitionNo, b.PartitionNo) })
+	targets = slices.CompactFunc(targets, func(a, b PartitionOffset) bool { return a.PartitionNo == b.PartitionNo })
+
+	var parts []PartitionResult
+	if req.AllPartitions {
+		parts = make([]PartitionResult, len(targets))
+		for i, t := range targets {
+			parts[i] = PartitionResult{PartitionNo: t.PartitionNo, TargetOffset: t.Offset}
+		}
+	} else {
+		parts = make([]PartitionResult, len(req.PartitionNos))
+		var unknown []int
+		for i, no := range req.PartitionNos {
+			j, ok := slices.BinarySearchFunc(targets, no, func(t PartitionOffset, no int) int {
+				return cmp.Compare(t.PartitionNo, no)
+			})
+			if !ok {
+				unknown = append(unknown, no)
+				continue
+			}
+			parts[i] = PartitionResult{PartitionNo: no, TargetOffset: targets[j].Offset}
+		}
+		if len(unknown) > 0 {
+			return nil, unknownPartitions(req, unknown, targets)
+		}
+	}
+	if group != nil {
+		setCurrent(parts, group.Partitions)
+	}
+	return parts, nil
+}
+
+// setCurrent fills CurrentOffset from the group's committed offsets; one backing array serves all pointers.
+func setCurrent(parts []PartitionResult, states []PartitionState) {
+	committed := slices.Clone(states)
+	slices.SortFunc(committed, func(a, b PartitionState) int { return cmp.Compare(a.PartitionNo, b.PartitionNo) })
+	cur := make([]int64, len(parts))
+	for i := range parts {
+		j, ok := slices.BinarySearchFunc(committed, parts[i].PartitionNo, func(s PartitionState, no int) int {
+			return cmp.Compare(s.PartitionNo, no)
+		})
+		if ok {
+			cur[i] = committed[j].Offset
+			parts[i].CurrentOffset = &cur[i]
+		}
+	}
+}
+
+func unknownPartitions(req validate.Request, unknown []int, targets []PartitionOffset) *Error {
+	valid := make([]int, len(targets))
+	for i, t := range targets {
+		valid[i] = t.PartitionNo
+	}
+	word := "partition"
+	if len(unknown) > 1 {
+		word = "partitions"
+	}
+	msg := word + " " + formatInts(unknown) + " of PartitionNos not in topic " + req.TopicName +
+		"; its partitions are " + formatInts(valid)
+	e := Errorf(KindInvalid, CodeInvalidParameter, "%s", msg)
+	e.Fields = []validate.FieldError{{Field: "PartitionNos", Rule: "exists", Message: msg}}
+	return e
+}
+
+func partitionNos(parts []PartitionResult) []int {
+	nos := make([]int, len(parts))
+	for i, p := range parts {
+		nos[i] = p.PartitionNo
+	}
+	return nos
+}
+
+// formatInts writes nos compactly, runs of consecutive numbers as ranges: "0-3, 7, 9-10". Sorted input gives
+// the shortest text; the order is kept either way.
+func formatInts(nos []int) string {
+	if len(nos) == 0 {
+		return "none"
+	}
+	var b strings.Builder
+	for i := 0; i < len(nos); {
+		j := i
+		for j+1 < len(nos) && nos[j+1] == nos[j]+1 {
+			j++
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.Itoa(nos[i]))
+		if j > i {
+			b.WriteString("-" + strconv.Itoa(nos[j]))
+		}
+		i = j + 1
+	}
+	return b.String()
+}
+
+// invalidField is a KindInvalid error about one field.
+func invalidField(field, rule, msg string) *Error {
+	return &Error{Kind: KindInvalid, Code: CodeInvalidParameter, Message: msg,
+		Fields: []validate.FieldError{{Field: field, Rule: rule, Message: msg}}}
+}

@@ -1,0 +1,228 @@
+package reset
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"dtsreset/validate"
+)
+
+// Options tune a Service. The zero value is usable: no precheck, no verify, VerifyTimeout 5s, time.Now, no
+// logs. The configuration layer turns Precheck and Verify on by default (RESET_PRECHECK, RESET_VERIFY).
+type Options struct {
+	// Precheck finds the group before the reset and refuses a missing or active one (SPEC §4 step 2).
+	Precheck bool
+	// Verify polls the group after the reset until its offsets are the targets (SPEC §4 step 5).
+	Verify bool
+	// VerifyTimeout bounds the verify step; 0 means 5s. The caller's deadline bounds it further.
+	VerifyTimeout time.Duration
+	// Now is the clock of `latest` (its target is the offset at now); nil means time.Now.
+	Now func() time.Time
+	// Logger receives debug lines about each step; nil means none. The outcome line is the handler's.
+	Logger *slog.Logger
+}
+
+// Tunables of the steps. Pages are requested large and followed by the count actually returned, so an API
+// that caps the page size below groupPageSize still pages correctly.
+const (
+	defaultVerifyTimeout = 5 * time.Second
+	groupPageSize        = 100
+	maxGroupPages        = 100 // against an API that never stops paging
+	verifyFirstDelay     = 100 * time.Millisecond
+	verifyMaxDelay       = time.Second
+	verifyMaxMargin      = 250 * time.Millisecond // kept before the caller's deadline to answer in time
+)
+
+// The reset modes, as the API spells them.
+const (
+	ModeEarliest = "earliest"
+	ModeLatest   = "latest"
+	ModeDatetime = "datetime"
+)
+
+// Service runs resets against one DTS port. It is safe for concurrent use.
+type Service struct {
+	dts  DTS
+	opts Options
+	log  *slog.Logger
+}
+
+// New returns a Service on dts with opts, defaults filled in.
+func New(dts DTS, opts Options) *Service {
+	if opts.VerifyTimeout <= 0 {
+		opts.VerifyTimeout = defaultVerifyTimeout
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{dts: dts, opts: opts, log: log}
+}
+
+// Reset prechecks, plans, executes and verifies one reset; see the package documentation. A DryRun request
+// stops after the plan. Every error is an *Error.
+func (s *Service) Reset(ctx context.Context, req validate.Request) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, ctxError(err, "before the reset of "+req.ConsumerGroupName+" started")
+	}
+	at, err := s.offsetTime(req)
+	if err != nil {
+		return Result{}, err
+	}
+
+	group, offsets, err := s.prepare(ctx, req, at)
+	if err != nil {
+		return Result{}, err
+	}
+	parts, err := plan(req, offsets, group)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{
+		SubscribeID:       req.SubscribeID,
+		TopicName:         req.TopicName,
+		ConsumerGroupName: req.ConsumerGroupName,
+		ResetMode:         req.ResetMode,
+		DryRun:            req.DryRun,
+		Partitions:        parts,
+	}
+	if req.ResetMode == ModeDatetime {
+		res.ResetDatetime = req.ResetDatetime
+	}
+	if group != nil {
+		res.GroupState = group.State
+	}
+	if req.DryRun {
+		s.debug(ctx, "reset planned (dry run)", req, slog.Int("partitions", len(parts)))
+		return res, nil
+	}
+
+	call := ResetCall{
+		SubscribeID:       req.SubscribeID,
+		TopicName:         req.TopicName,
+		ConsumerGroupName: req.ConsumerGroupName,
+		PartitionNos:      partitionNos(parts),
+		ResetMode:         req.ResetMode,
+		ResetDatetime:     res.ResetDatetime,
+	}
+	rid, err := s.dts.ResetConsumerGroupOffset(ctx, req.Region, call)
+	if err != nil {
+		return Result{}, portError("ResetConsumerGroupOffset", err)
+	}
+	res.RequestID = rid
+	s.debug(ctx, "reset accepted", req, slog.String("request_id", rid))
+	if !s.opts.Verify {
+		return res, nil
+	}
+	if err := s.verify(ctx, req, rid, parts); err != nil {
+		return Result{}, err
+	}
+	res.Verified = true
+	return res, nil
+}
+
+// Batch runs reqs in order, one after the other, each on its own: a failure does not stop the rest. The DTS
+// port's rate limiter paces them; Batch adds none of its own. Items whose turn comes after ctx expired fail
+// with KindTimeout without calling the API.
+func (s *Service) Batch(ctx context.Context, reqs []validate.Request) BatchResult {
+	out := BatchResult{Items: make([]BatchItem, len(reqs))}
+	for i := range reqs {
+		res, err := s.Reset(ctx, reqs[i])
+		if err != nil {
+			out.Items[i].Err = err
+			out.Failed++
+			continue
+		}
+		out.Items[i].Result = &res
+	}
+	return out
+}
+
+// offsetTime is the time DescribeOffsetByTime is asked at: it gives the target of every partition.
+func (s *Service) offsetTime(req validate.Request) (string, error) {
+	switch req.ResetMode {
+	case ModeEarliest:
+		return "", nil // time 0: the oldest offset
+	case ModeLatest:
+		return BeijingTime(s.opts.Now()), nil
+	case ModeDatetime:
+		// An empty ResetDatetime would make the API reset to the earliest offset instead: refuse it even
+		// though validate already does.
+		if req.ResetDatetime == "" {
+			return "", invalidField("ResetDatetime", "required_if",
+				"ResetDatetime is required when ResetMode is datetime")
+		}
+		return req.ResetDatetime, nil
+	default:
+		return "", invalidField("ResetMode", "oneof",
+			"ResetMode must be earliest, latest or datetime, not "+quote(req.ResetMode))
+	}
+}
+
+// prepare runs the precheck (when on) and the plan's DescribeOffsetByTime concurrently: they are independent,
+// and overlapping them saves a round trip. The first failure cancels the other calls and is the one returned.
+func (s *Service) prepare(ctx context.Context, req validate.Request, at string) (*Group, []PartitionOffset, error) {
+	if !req.AllPartitions && len(req.PartitionNos) == 0 {
+		return nil, nil, invalidField("PartitionNos", "required_without",
+			"PartitionNos is required unless AllPartitions is true")
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	var (
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+		group *Group
+	)
+	fail := func(err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if first == nil { // later errors are mostly our own cancellation
+			first = err
+			cancel()
+		}
+	}
+	if s.opts.Precheck {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			g, err := s.precheckGroup(ctx, req)
+			if err != nil {
+				fail(err)
+				return
+			}
+			group = g
+		}()
+		go func() {
+			defer wg.Done()
+			if err := s.checkTopic(ctx, req); err != nil {
+				fail(err)
+			}
+		}()
+	}
+	// The plan's call runs on this goroutine: one goroutine fewer.
+	offsets, err := s.dts.DescribeOffsetByTime(ctx, req.Region, req.SubscribeID, at)
+	if err != nil {
+		fail(portError("DescribeOffsetByTime", err))
+	}
+	wg.Wait()
+	if first != nil {
+		return nil, nil, first
+	}
+	return group, offsets, nil
+}
+
+func (s *Service) debug(ctx context.Context, msg string, req validate.Request, attrs ...slog.Attr) {
+	if !s.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs = append(attrs, slog.String("SubscribeId", req.SubscribeID),
+		slog.String("ConsumerGroupName", req.ConsumerGroupName), slog.String("ResetMode", req.ResetMode))
+	s.log.LogAttrs(ctx, slog.LevelDebug, msg, attrs...)
+}

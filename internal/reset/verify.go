@@ -1,0 +1,184 @@
+package reset
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"dtsreset/validate"
+)
+
+// verify polls the group until every partition sits at its target, and fills in ResultOffset. The first poll
+// is immediate (a reset of an Empty group applies at once), then the delay doubles from verifyFirstDelay up to
+// verifyMaxDelay. It gives up after Options.VerifyTimeout, or a margin before ctx's deadline so that the
+// caller still gets an answer, or at once when the group has members again: then the API ignored the reset.
+func (s *Service) verify(ctx context.Context, req validate.Request, requestID string, parts []PartitionResult) error {
+	deadline := verifyDeadline(ctx, time.Now(), s.opts.VerifyTimeout)
+	vctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+
+	var (
+		last     *Group // the group at the last poll; nil when not listed
+		observed bool   // a poll answered at all
+	)
+	delay := verifyFirstDelay
+	for poll := 1; ; poll++ {
+		start := time.Now()
+		g, _, err := s.findGroup(vctx, req)
+		took := time.Since(start)
+		if err != nil {
+			if ctx.Err() == nil && vctx.Err() != nil {
+				break // our window closed during the call: judge by what was seen
+			}
+			return verifyFailed(err, requestID)
+		}
+		observed, last = true, g
+		if g != nil && applied(req.ResetMode, parts, g.Partitions) {
+			s.debug(ctx, "reset verified", req, slog.Int("polls", poll))
+			return nil
+		}
+		if g != nil && active(g.State) {
+			break // members are back: the offsets will not move to the targets
+		}
+		// Stop when the next poll could not answer inside the window (it takes about as long as this one).
+		if time.Now().Add(delay + took).After(deadline) {
+			break
+		}
+		if err := sleep(vctx, delay); err != nil {
+			break
+		}
+		delay = min(2*delay, verifyMaxDelay)
+	}
+	if err := ctx.Err(); err != nil {
+		e := ctxError(err, "while verifying the reset")
+		e.RequestID = requestID
+		return e
+	}
+	if !observed {
+		e := Errorf(KindTimeout, CodeDeadlineExceeded, "DTS accepted the reset (RequestId %s) but there was no "+
+			"time left to verify it before the invocation deadline", requestID)
+		e.RequestID = requestID
+		return e
+	}
+	return notApplied(req, requestID, parts, last)
+}
+
+// verifyDeadline is the end of the verify window: timeout from now, and a margin before ctx's deadline.
+func verifyDeadline(ctx context.Context, now time.Time, timeout time.Duration) time.Time {
+	d := now.Add(timeout)
+	if cd, ok := ctx.Deadline(); ok {
+		margin := min(cd.Sub(now)/10, verifyMaxMargin)
+		if end := cd.Add(-margin); end.Before(d) {
+			d = end
+		}
+	}
+	return d
+}
+
+// applied reports whether every partition is at its target, and if so records the offsets in ResultOffset.
+// For latest, an offset beyond the target counts: the end of the log may have moved between the plan and the
+// reset. For earliest and datetime the target is exact.
+func applied(mode string, parts []PartitionResult, states []PartitionState) bool {
+	got := make([]int64, len(parts))
+	for i, p := range parts {
+		off, ok := committedOffset(states, p.PartitionNo)
+		if !ok || off < p.TargetOffset || (off != p.TargetOffset && mode != ModeLatest) {
+			return false
+		}
+		got[i] = off
+	}
+	for i := range parts {
+		parts[i].ResultOffset = &got[i]
+	}
+	return true
+}
+
+func committedOffset(states []PartitionState, no int) (int64, bool) {
+	for _, s := range states {
+		if s.PartitionNo == no {
+			return s.Offset, true
+		}
+	}
+	return 0, false
+}
+
+// notApplied is the error for offsets that never reached their targets although the API accepted the reset.
+func notApplied(req validate.Request, requestID string, parts []PartitionResult, g *Group) *Error {
+	var checks []PartitionCheck
+	var states []PartitionState
+	if g != nil {
+		states = g.Partitions
+	}
+	for _, p := range parts {
+		c := PartitionCheck{PartitionNo: p.PartitionNo, TargetOffset: p.TargetOffset}
+		if off, ok := committedOffset(states, p.PartitionNo); ok {
+			if off == p.TargetOffset || (req.ResetMode == ModeLatest && off > p.TargetOffset) {
+				continue
+			}
+			c.Offset = &off
+		}
+		checks = append(checks, c)
+	}
+
+	var b strings.Builder
+	b.WriteString("DTS accepted the reset (RequestId " + requestID + ") but the offsets of " +
+		req.ConsumerGroupName + " did not change: ")
+	for i, c := range checks {
+		if i == maxListedPartitions {
+			b.WriteString("; and " + strconv.Itoa(len(checks)-i) + " more")
+			break
+		}
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString("partition " + strconv.Itoa(c.PartitionNo) + " is at ")
+		if c.Offset == nil {
+			b.WriteString("no committed offset")
+		} else {
+			b.WriteString(strconv.FormatInt(*c.Offset, 10))
+		}
+		b.WriteString(", expected " + strconv.FormatInt(c.TargetOffset, 10))
+	}
+	details := GroupDetails{Members: []Member{}, Partitions: checks}
+	if g == nil {
+		b.WriteString(". The group is no longer listed by DescribeConsumerGroups.")
+	} else {
+		details.GroupState, details.Members = g.State, members(g)
+		b.WriteString(". The group is now " + stateName(g.State))
+		writeMembers(&b, g)
+		b.WriteString(". A consumer likely joined the group between the precheck and the reset, and the API " +
+			"silently ignored the reset of a group that is not Dead or Empty. Stop the consumers so that they " +
+			"leave the group, then retry.")
+	}
+	return &Error{Kind: KindConflict, Code: CodeResetNotApplied, Message: b.String(), RequestID: requestID,
+		Details: details}
+}
+
+// verifyFailed is a failed verify poll: the error as the port gave it, saying the reset itself was accepted
+// and carrying its RequestId, the one the caller needs.
+func verifyFailed(err error, requestID string) *Error {
+	e := *AsError(err)
+	e.Message = "DTS accepted the reset (RequestId " + requestID + ") but verifying it failed: " + e.Message
+	if e.RequestID != "" && e.RequestID != requestID {
+		e.Message += " (DescribeConsumerGroups RequestId " + e.RequestID + ")"
+	}
+	e.RequestID = requestID
+	if e.Err == nil {
+		e.Err = err
+	}
+	return &e
+}
+
+// sleep waits d or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
