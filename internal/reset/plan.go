@@ -5,26 +5,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
-	_ "time/tzdata" // SCF images may lack zoneinfo
 
 	"dtsreset/validate"
 )
-
-// BeijingLayout is how the DTS API writes a time: Beijing time, no zone.
-const BeijingLayout = "2006-01-02 15:04:05"
-
-// beijing is Asia/Shanghai. China has had no daylight saving time since 1991, so a fixed UTC+8 is the same
-// zone should the database ever be missing.
-var beijing = func() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*60*60)
-}()
-
-// BeijingTime formats t as the DTS API takes times: "YYYY-MM-DD hh:mm:ss" in Beijing time.
-func BeijingTime(t time.Time) string { return t.In(beijing).Format(BeijingLayout) }
 
 // maxListedPartitions bounds the partitions one message lists; Details carry them all.
 const maxListedPartitions = 10

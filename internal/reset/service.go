@@ -149,7 +149,7 @@ func (s *Service) offsetTime(req validate.Request) (string, error) {
 	case ModeEarliest:
 		return "", nil // time 0: the oldest offset
 	case ModeLatest:
-		return BeijingTime(s.opts.Now()), nil
+		return validate.BeijingTime(s.opts.Now()), nil
 	case ModeDatetime:
 		// An empty ResetDatetime would make the API reset to the earliest offset instead: refuse it even
 		// though validate already does.

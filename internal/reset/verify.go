@@ -143,14 +143,19 @@ func notApplied(req validate.Request, requestID string, parts []PartitionResult,
 	}
 	details := GroupDetails{Members: []Member{}, Partitions: checks}
 	if g == nil {
-		b.WriteString(". The group is no longer listed by DescribeConsumerGroups.")
+		b.WriteString(". DescribeConsumerGroups does not list the group.")
 	} else {
 		details.GroupState, details.Members = g.State, members(g)
 		b.WriteString(". The group is now " + stateName(g.State))
 		writeMembers(&b, g)
-		b.WriteString(". A consumer likely joined the group between the precheck and the reset, and the API " +
-			"silently ignored the reset of a group that is not Dead or Empty. Stop the consumers so that they " +
-			"leave the group, then retry.")
+		if active(g.State) {
+			b.WriteString(". A consumer joined the group between the precheck and the reset, and the API " +
+				"silently ignored the reset of a group that is not Dead or Empty. Stop the consumers so that " +
+				"they leave the group, then retry.")
+		} else {
+			b.WriteString(". The API did not apply the reset within the verify window; a consumer may have " +
+				"joined and left the group meanwhile. Make sure no consumer uses the group, then retry.")
+		}
 	}
 	return &Error{Kind: KindConflict, Code: CodeResetNotApplied, Message: b.String(), RequestID: requestID,
 		Details: details}
