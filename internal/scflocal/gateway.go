@@ -44,8 +44,8 @@ type APIGatewayEvent struct {
 }
 
 // APIGatewayRequestContext describes the API the request came through. HTTPMethod and Path are the API's
-// definition, not the request's: the local gateway behaves like the trigger SCF creates, method ANY, with
-// the request's path as the API's path.
+// definition, not the request's: the local gateway behaves like the trigger SCF creates, method ANY (as in
+// scf-go-lib's own sample event), with the request's path as the API's path.
 type APIGatewayRequestContext struct {
 	ServiceID  string         `json:"serviceId"`
 	Path       string         `json:"path"`

@@ -30,8 +30,7 @@ var (
 )
 
 const (
-	// DefaultTimeout is the invocation time limit when Invocation.Timeout is zero (SCF's default for event
-	// functions is 3 s, but API Gateway and our serverless.yml use 15 s).
+	// DefaultTimeout is the invocation time limit when Invocation.Timeout is zero.
 	DefaultTimeout = 15 * time.Second
 	// DefaultMemoryMB is sent as MemoryLimitInMb when Invocation.MemoryMB is zero.
 	DefaultMemoryMB = 128
@@ -193,7 +192,10 @@ func callCtx(ctx context.Context, c *rpc.Client, method string, args, reply any)
 
 // Invoke calls Function.Invoke as the SCF Go runtime does. It returns an error (ErrExited, ErrTimeout,
 // ErrConnection or ctx's) when no answer arrived; an error the function returned or a panic is a Reply
-// with Error set and a nil error.
+// with Error set and a nil error. The wait is bounded by ctx and by the deadline plus InvokeGrace.
+//
+// When Invoke gives up (ctx, ErrTimeout) the function may still be running that invocation, as it would
+// be in SCF; a later Invoke would then run beside it, so replace the process (NeedsRestart) instead.
 func (p *Process) Invoke(ctx context.Context, inv Invocation) (Reply, error) {
 	timeout := inv.Timeout
 	if timeout <= 0 {
@@ -230,9 +232,12 @@ func (p *Process) Invoke(ctx context.Context, inv Invocation) (Reply, error) {
 		TimeLimitInMs:      int32(timeout / time.Millisecond),
 	}
 
+	fail := func(err error) (Reply, error) {
+		return Reply{RequestID: reqID, Duration: time.Since(start)}, err
+	}
 	c, err := p.conn(ctx)
 	if err != nil {
-		return Reply{RequestID: reqID}, err
+		return fail(err)
 	}
 	var resp messages.InvokeResponse
 	call := c.Go("Function.Invoke", req, &resp, make(chan *rpc.Call, 1))
@@ -242,17 +247,17 @@ func (p *Process) Invoke(ctx context.Context, inv Invocation) (Reply, error) {
 	case <-call.Done:
 		err = call.Error
 	case <-ctx.Done():
-		return Reply{RequestID: reqID}, ctx.Err()
+		return fail(ctx.Err())
 	case <-p.done:
 		// A reply that arrived just before the exit still counts.
 		select {
 		case <-call.Done:
 			err = call.Error
 		default:
-			return Reply{RequestID: reqID}, fmt.Errorf("%w during invocation %s", p.exitErr(), reqID)
+			return fail(fmt.Errorf("%w during invocation %s", p.exitErr(), reqID))
 		}
 	case <-hard.C:
-		return Reply{RequestID: reqID}, fmt.Errorf("%w (request %s, time limit %s)", ErrTimeout, reqID, timeout)
+		return fail(fmt.Errorf("%w (request %s, time limit %s)", ErrTimeout, reqID, timeout))
 	}
 	r := Reply{Payload: resp.Payload, Error: resp.Error, Duration: time.Since(start), RequestID: reqID}
 	if err == nil {

@@ -5,6 +5,7 @@
 //
 //	{"getenv": ["K", ...],     report these environment variables (proves Environment arrives per invocation)
 //	 "sleepMs": N,             sleep N ms, or until ctx is done, in which case ctx.Err() is returned
+//	 "deaf": true,             with sleepMs: sleep the full time, ignoring ctx (a function deaf to deadlines)
 //	 "panic": "msg",           panic (scf-go-lib recovers it into an Error with ShouldExit)
 //	 "exit": N,                os.Exit(N) mid-invocation, after a log line
 //	 "error": "msg",           return an error of type *fnError
@@ -29,6 +30,7 @@ import (
 type command struct {
 	Getenv  []string        `json:"getenv"`
 	SleepMs int             `json:"sleepMs"`
+	Deaf    bool            `json:"deaf"`
 	Panic   string          `json:"panic"`
 	Exit    *int            `json:"exit"`
 	Error   string          `json:"error"`
@@ -73,7 +75,9 @@ func (handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	var cmd command
 	_ = json.Unmarshal(cmdJSON, &cmd) // not a command: plain echo
 
-	if cmd.SleepMs > 0 {
+	if cmd.SleepMs > 0 && cmd.Deaf {
+		time.Sleep(time.Duration(cmd.SleepMs) * time.Millisecond)
+	} else if cmd.SleepMs > 0 {
 		select {
 		case <-time.After(time.Duration(cmd.SleepMs) * time.Millisecond):
 		case <-ctx.Done():

@@ -1,0 +1,258 @@
+// Command scflocal runs an SCF Go function binary (bin/main) on this machine as Tencent Cloud's SCF Go
+// runtime does: it starts the binary with _LAMBDA_SERVER_PORT, waits for Function.Ping, and calls
+// Function.Invoke over scf-go-lib's net/rpc protocol with a deadline and a per-invocation Environment.
+//
+//	scflocal invoke [-bin bin/main] [-env-file F] [-timeout 15s] [-table] [-region R] EVENT.json...
+//	scflocal serve  [-addr 127.0.0.1:9000] [-bin bin/main] [-env-file F] [-timeout 15s] [-region R]
+//
+// invoke sends each event file ("-" is stdin) in order to one instance and prints each reply: the payload
+// as indented JSON, or with -table as a kafka-consumer-groups.sh-style table. It exits 1 if any invocation
+// failed (a function error, an HTTP status of 400 or more, a batch with failures, a crash), after printing
+// them all; an instance that crashed, panicked or timed out is replaced for the next event, as SCF does.
+//
+// serve is a local API Gateway: each HTTP request becomes an API Gateway event, so
+// `curl -X POST localhost:9000/reset -d @payload.json` reaches the function. It prints
+// "gateway http://HOST:PORT" once the function answers, and stops (killing the function) on SIGINT/SIGTERM.
+//
+// The env file (KEY=VALUE lines, # comments) becomes both the process environment, which the function
+// reads its configuration from at start, and every invocation's Environment, which is how SCF delivers
+// the role's refreshed credentials. Nothing of scflocal's own environment reaches the function.
+// The function's stdout and stderr (its JSON log lines) go to scflocal's stderr unless -q.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"dtsreset/internal/scflocal"
+)
+
+const usage = `usage:
+  scflocal invoke [-bin bin/main] [-env-file F] [-timeout 15s] [-table] [-region R] EVENT.json...
+  scflocal serve  [-addr 127.0.0.1:9000] [-bin bin/main] [-env-file F] [-timeout 15s] [-region R]
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// common are the flags both subcommands share.
+type common struct {
+	bin, envFile, region, name string
+	timeout                    time.Duration
+	quiet                      bool
+	env                        map[string]string
+}
+
+func (c *common) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.bin, "bin", "bin/main", "the function binary")
+	fs.StringVar(&c.envFile, "env-file", "", "KEY=VALUE file: process environment and per-invocation Environment")
+	fs.StringVar(&c.region, "region", "ap-guangzhou", "TencentcloudRegion of the invocation and TENCENTCLOUD_REGION")
+	fs.StringVar(&c.name, "function-name", "dtsreset", "FunctionName of the invocation and SCF_FUNCTIONNAME")
+	fs.DurationVar(&c.timeout, "timeout", scflocal.DefaultTimeout, "the function's time limit per invocation")
+	fs.BoolVar(&c.quiet, "q", false, "discard the function's own output instead of copying it to stderr")
+}
+
+func (c *common) load() error {
+	c.env = map[string]string{}
+	if c.envFile == "" {
+		return nil
+	}
+	env, err := scflocal.ReadEnvFile(c.envFile)
+	c.env = env
+	return err
+}
+
+func (c *common) starter(stderr io.Writer) func(context.Context) (*scflocal.Process, error) {
+	var opts []scflocal.Option
+	if !c.quiet {
+		opts = append(opts, scflocal.WithLogWriter(stderr))
+	}
+	env := scflocal.SCFEnv(c.name, c.region, c.env)
+	return func(ctx context.Context) (*scflocal.Process, error) {
+		return scflocal.Start(ctx, c.bin, env, opts...)
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	switch args[0] {
+	case "invoke":
+		return invoke(ctx, args[1:], stdin, stdout, stderr)
+	case "serve":
+		return serve(ctx, args[1:], stdout, stderr)
+	case "-h", "-help", "--help", "help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "scflocal: unknown command %q\n%s", args[0], usage)
+	return 2
+}
+
+func invoke(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	table := fs.Bool("table", false, "print replies as tables")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fmt.Fprintf(stderr, "scflocal invoke: no event files\n%s", usage)
+		return 2
+	}
+	if err := c.load(); err != nil {
+		fmt.Fprintf(stderr, "scflocal: %v\n", err)
+		return 2
+	}
+	// Read every event first: a typo in the last file's name should not cost a half-run.
+	events := make([][]byte, fs.NArg())
+	for i, name := range fs.Args() {
+		var err error
+		if name == "-" {
+			events[i], err = io.ReadAll(stdin)
+		} else {
+			events[i], err = os.ReadFile(name)
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "scflocal: %v\n", err)
+			return 2
+		}
+	}
+
+	start := c.starter(stderr)
+	p, err := start(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "scflocal: %v\n", err)
+		return 2
+	}
+	defer func() { p.Close() }()
+
+	failed := false
+	for i, name := range fs.Args() {
+		if ctx.Err() != nil {
+			fmt.Fprintln(stderr, "scflocal: interrupted")
+			return 1
+		}
+		if p == nil || p.Exited() {
+			// The previous instance was discarded; SCF would cold-start a new one.
+			if p, err = start(ctx); err != nil {
+				fmt.Fprintf(stderr, "scflocal: %v\n", err)
+				return 1
+			}
+		}
+		reply, err := p.Invoke(ctx, scflocal.Invocation{Payload: events[i], Timeout: c.timeout, Env: c.env,
+			FunctionName: c.name, Region: c.region})
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		fmt.Fprintf(stdout, "==> %s  RequestId %s  %s\n", name, reply.RequestID, reply.Duration.Round(100*time.Microsecond))
+		switch {
+		case err != nil:
+			failed = true
+			fmt.Fprintf(stdout, "ERROR invocation: %v\n", err)
+		case *table:
+			failed = failed || scflocal.Failed(reply)
+			if err := scflocal.PrintReply(stdout, reply); err != nil {
+				fmt.Fprintf(stderr, "scflocal: %v\n", err)
+				return 1
+			}
+		default:
+			failed = failed || scflocal.Failed(reply)
+			printRaw(stdout, reply)
+		}
+		if scflocal.NeedsRestart(reply, err) {
+			p.Close()
+			p = nil
+		}
+	}
+	if failed {
+		return 1
+	}
+	return 0
+}
+
+// printRaw prints the payload as indented JSON, or the function error with its (JSON) message indented.
+func printRaw(w io.Writer, r scflocal.Reply) {
+	body, prefix := r.Payload, ""
+	if r.Error != nil {
+		body, prefix = []byte(r.Error.Message), fmt.Sprintf("ERROR %s: ", r.Error.Type)
+		if r.Error.ShouldExit {
+			prefix = fmt.Sprintf("ERROR panic (%s): ", r.Error.Type)
+		}
+	}
+	var buf bytes.Buffer
+	if json.Indent(&buf, body, "", "  ") != nil {
+		buf.Reset()
+		buf.Write(body)
+	}
+	fmt.Fprintf(w, "%s%s\n", prefix, buf.Bytes())
+}
+
+func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var c common
+	c.register(fs)
+	addr := fs.String("addr", "127.0.0.1:9000", "listen address (port 0 picks one)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintf(stderr, "scflocal serve: unexpected arguments %v\n%s", fs.Args(), usage)
+		return 2
+	}
+	if err := c.load(); err != nil {
+		fmt.Fprintf(stderr, "scflocal: %v\n", err)
+		return 2
+	}
+	g := scflocal.NewGateway(c.starter(stderr), scflocal.WithTimeout(c.timeout),
+		scflocal.WithEnv(func() map[string]string { return c.env }),
+		scflocal.WithFunction(c.name, c.region), scflocal.WithAccessLog(stderr))
+	defer g.Close()
+	if err := g.Warm(ctx); err != nil {
+		fmt.Fprintf(stderr, "scflocal: %v\n", err)
+		return 1
+	}
+	l, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "scflocal: %v\n", err)
+		return 1
+	}
+	srv := &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	fmt.Fprintf(stdout, "gateway http://%s\n", l.Addr())
+
+	select {
+	case err := <-errc:
+		fmt.Fprintf(stderr, "scflocal: %v\n", err)
+		return 1
+	case <-ctx.Done():
+	}
+	// In-flight requests get the function's time limit to finish.
+	sctx, cancel := context.WithTimeout(context.Background(), c.timeout+scflocal.InvokeGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		fmt.Fprintf(stderr, "scflocal: shutdown: %v\n", err)
+	}
+	return 0
+}
