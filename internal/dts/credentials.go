@@ -23,7 +23,9 @@ type CredentialSource interface {
 type CredentialFunc func(ctx context.Context) (common.CredentialIface, error)
 
 // Credential calls f.
-func (f CredentialFunc) Credential(ctx context.Context) (common.CredentialIface, error) { return f(ctx) }
+func (f CredentialFunc) Credential(ctx context.Context) (common.CredentialIface, error) {
+	return f(ctx)
+}
 
 // The environment variables EnvCredentials reads.
 const (

@@ -1,0 +1,395 @@
+package dts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+	"golang.org/x/time/rate"
+
+	"dtsreset/internal/reset"
+)
+
+// Defaults of Options.
+const (
+	DefaultEndpoint           = "dts.intl.tencentcloudapi.com"
+	DefaultRateLimitPerSecond = 20 // the API's own limit per action
+	DefaultMaxAttempts        = 3
+)
+
+// Options configure a Client. main fills them once from the configuration.
+type Options struct {
+	// Region is used when a call's region is empty (DTS_REGION, else TENCENTCLOUD_REGION).
+	Region string
+	// Endpoint is a host ("dts.intl.tencentcloudapi.com", "host:port") or a URL ("http://127.0.0.1:9123" for
+	// the emulator: HTTP, host:port kept). Default DefaultEndpoint over HTTPS.
+	Endpoint string
+	// Credentials are asked on every call. Default EnvCredentials().
+	Credentials CredentialSource
+	// RoleARN, when set, is a CAM role assumed (STS AssumeRole) with Credentials for every call, for resets in
+	// another account. The assumed keys are cached until near expiry.
+	RoleARN string
+	// RateLimitPerSecond is the client-side limit per action, shared by every caller of this Client (one per
+	// process), with a burst of the same size. Default DefaultRateLimitPerSecond.
+	RateLimitPerSecond int
+	// MaxAttempts bounds our own attempts of one call for network failures, unreadable replies and
+	// InternalError; the SDK's throttling retries come on top. Default DefaultMaxAttempts.
+	MaxAttempts int
+	// Logger gets debug lines about retries; never a secret. Default: none.
+	Logger *slog.Logger
+}
+
+// Client implements reset.DTS. It is safe for concurrent use; create one per process so that its rate
+// limiters and its connection pool are shared.
+type Client struct {
+	region      string
+	host        string // host[:port], as the SDK's HttpProfile.Endpoint wants it
+	scheme      string // "HTTPS" or "HTTP"
+	creds       CredentialSource
+	maxAttempts int
+	log         *slog.Logger
+	// transport is shared by the SDK clients of every call: they are built per call (credentials change per
+	// invocation) but connections must survive them, or each call would pay a TCP and TLS handshake.
+	transport http.RoundTripper
+	limiters  map[string]*rate.Limiter // one per action; the map is never written after NewClient
+
+	// Retry tuning. Fields rather than constants so that tests can shrink the waits.
+	backoff        func(attempt int, throttled bool) time.Duration // our wait after failed attempt n (1-based)
+	sdkRetries     int                                             // the SDK's RequestLimitExceeded retries
+	sdkBackoff     profile.DurationFunc                            // the SDK's wait before retry i (0-based)
+	sdkBackoffMax  time.Duration                                   // upper bound of one sdkBackoff
+	minAttempt     time.Duration                                   // never start an attempt with less time left
+	defaultTimeout time.Duration                                   // per attempt, when ctx has no deadline
+}
+
+var _ reset.DTS = (*Client)(nil)
+
+// NewClient checks opts and returns a Client. It makes no network call.
+func NewClient(opts Options) (*Client, error) {
+	host, scheme, err := parseEndpoint(opts.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if opts.RateLimitPerSecond < 0 {
+		return nil, fmt.Errorf("dts: RateLimitPerSecond %d is negative", opts.RateLimitPerSecond)
+	}
+	if opts.MaxAttempts < 0 {
+		return nil, fmt.Errorf("dts: MaxAttempts %d is negative", opts.MaxAttempts)
+	}
+	rps := cmpOr(opts.RateLimitPerSecond, DefaultRateLimitPerSecond)
+	c := &Client{
+		region:         opts.Region,
+		host:           host,
+		scheme:         scheme,
+		creds:          opts.Credentials,
+		maxAttempts:    cmpOr(opts.MaxAttempts, DefaultMaxAttempts),
+		log:            opts.Logger,
+		transport:      newTransport(),
+		limiters:       make(map[string]*rate.Limiter, len(actions)),
+		backoff:        defaultBackoff,
+		sdkRetries:     2,
+		sdkBackoff:     sdkBackoff,
+		sdkBackoffMax:  sdkBackoffMax,
+		minAttempt:     200 * time.Millisecond,
+		defaultTimeout: 30 * time.Second,
+	}
+	if c.creds == nil {
+		c.creds = EnvCredentials()
+	}
+	if opts.RoleARN != "" {
+		c.creds = newRoleCredentials(c.creds, opts.RoleARN)
+	}
+	if c.log == nil {
+		c.log = slog.New(slog.DiscardHandler)
+	}
+	for _, a := range actions {
+		c.limiters[a] = rate.NewLimiter(rate.Limit(rps), rps)
+	}
+	return c, nil
+}
+
+func cmpOr(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// parseEndpoint splits DTS_ENDPOINT into the SDK's Endpoint (host[:port]) and Scheme.
+func parseEndpoint(endpoint string) (host, scheme string, err error) {
+	if endpoint == "" {
+		return DefaultEndpoint, "HTTPS", nil
+	}
+	if !strings.Contains(endpoint, "://") {
+		if strings.ContainsAny(endpoint, "/?# ") {
+			return "", "", fmt.Errorf("dts: endpoint %q must be a host[:port] or an http(s):// URL", endpoint)
+		}
+		return endpoint, "HTTPS", nil
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return "", "", fmt.Errorf("dts: endpoint %q: %w", endpoint, err)
+	}
+	switch {
+	case u.Host == "":
+		return "", "", fmt.Errorf("dts: endpoint %q has no host", endpoint)
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.User != nil:
+		// TC3 signs the path "/" only; the API lives at the root.
+		return "", "", fmt.Errorf("dts: endpoint %q must not have a path, query or user", endpoint)
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return u.Host, "HTTP", nil
+	case "https":
+		return u.Host, "HTTPS", nil
+	}
+	return "", "", fmt.Errorf("dts: endpoint %q: scheme must be http or https", endpoint)
+}
+
+func newTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	// A reset runs a few calls concurrently (precheck and plan) and batches run back to back: keep enough idle
+	// connections for them. The idle timeout matches the SDK's; SCF may freeze the instance with connections
+	// open, and a connection found dead after the thaw is a network failure that the next attempt survives.
+	t.MaxIdleConnsPerHost = 16
+	t.IdleConnTimeout = 30 * time.Second
+	return t
+}
+
+// defaultBackoff is a jittered exponential back-off (half fixed, half random, so that the concurrent calls of
+// a batch do not retry in lockstep). After throttling it starts higher: the API counts per second.
+func defaultBackoff(attempt int, throttled bool) time.Duration {
+	base := 100 * time.Millisecond
+	if throttled {
+		base = 400 * time.Millisecond
+	}
+	d := base << (attempt - 1)
+	return d/2 + rand.N(d/2+1)
+}
+
+// sdkBackoff is the SDK's wait before its RequestLimitExceeded retry i; the SDK sleeps it with time.Sleep,
+// deaf to ctx, so it is short and bounded by sdkBackoffMax.
+func sdkBackoff(i int) time.Duration {
+	return time.Duration(i+1)*250*time.Millisecond + rand.N(100*time.Millisecond)
+}
+
+const sdkBackoffMax = 2*250*time.Millisecond + 100*time.Millisecond
+
+// call runs one action: credentials, then up to maxAttempts attempts, each after a rate limiter token. in is
+// the request struct, out a pointer to the response struct. The error is always a *reset.Error.
+//
+// Every action is retried, the reset included: it sets absolute offsets (or the log's start or end), so
+// repeating it yields the same state, and the use case verifies the outcome afterwards anyway.
+func (c *Client) call(ctx context.Context, action, region string, in, out any) error {
+	if region == "" {
+		region = c.region
+	}
+	if region == "" {
+		return &reset.Error{Kind: reset.KindInternal, Code: reset.CodeConfig,
+			Message: "no region: set DTS_REGION or TENCENTCLOUD_REGION, or pass Region in the payload"}
+	}
+	params, err := json.Marshal(in)
+	if err != nil {
+		return &reset.Error{Kind: reset.KindInternal, Code: reset.CodeInternalError, Message: "internal error",
+			Err: fmt.Errorf("encode %s request: %w", action, err)}
+	}
+	cred, err := c.creds.Credential(ctx)
+	if err == nil && cred == nil {
+		err = errors.New("the credential source returned none")
+	}
+	if err != nil {
+		var role *roleError
+		if errors.As(err, &role) {
+			return Classify(err, action)
+		}
+		return credentialError(err)
+	}
+
+	for attempt := 1; ; attempt++ {
+		if err := c.wait(ctx, action); err != nil {
+			return err
+		}
+		err := c.send(ctx, cred, action, region, params, out)
+		if err == nil {
+			return nil
+		}
+		e, retryable := classify(err, action)
+		if !retryable || attempt >= c.maxAttempts || ctx.Err() != nil {
+			return e
+		}
+		d := c.backoff(attempt, e.Kind == reset.KindThrottled)
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d+c.minAttempt {
+			// No time for another attempt: report the upstream failure now rather than a timeout later.
+			return e
+		}
+		c.log.DebugContext(ctx, "dts call failed, retrying", "action", action, "attempt", attempt,
+			"code", e.Code, "upstream_request_id", e.RequestID, "retry_in", d)
+		if !sleep(ctx, d) {
+			return e
+		}
+	}
+}
+
+// wait takes a token of action's limiter.
+func (c *Client) wait(ctx context.Context, action string) error {
+	lim := c.limiters[action]
+	if lim == nil {
+		return nil
+	}
+	err := lim.Wait(ctx)
+	if err == nil {
+		return nil
+	}
+	if ctx.Err() != nil {
+		return timeoutError(ctx.Err(), action)
+	}
+	// rate.Limiter refuses to wait past the deadline: the process is at its own limit for this action.
+	return &reset.Error{Kind: reset.KindThrottled, Code: reset.CodeRequestLimit, RetryAfter: throttleRetryAfter,
+		Message: fmt.Sprintf("too many %s calls in flight (at most %d/s): retry in a second", action, int(lim.Limit())),
+		Err:     err}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// send is one attempt through the SDK. The SDK client is built here because its profile depends on the time
+// left (ReqTimeout, how many throttling retries fit) and its credentials on the invocation; building it
+// allocates a little but opens nothing, since every one of them uses c.transport.
+func (c *Client) send(ctx context.Context, cred common.CredentialIface, action, region string, params []byte, out any) error {
+	remaining := c.defaultTimeout
+	if deadline, ok := ctx.Deadline(); ok {
+		remaining = time.Until(deadline)
+	}
+	prof := profile.NewClientProfile()
+	prof.HttpProfile.Endpoint = c.host
+	prof.HttpProfile.Scheme = c.scheme
+	prof.HttpProfile.ReqTimeout = max(1, int((remaining+time.Second-1)/time.Second))
+	// The region breaker fails over to another region's endpoint after errors counted over a client's life:
+	// our clients live for one call, and quietly sending a reset to another endpoint (or away from the
+	// emulator) is never what we want.
+	prof.DisableRegionBreaker = true
+	// The SDK's throttling back-off is time.Sleep, deaf to ctx: allow its retries only when all of them and
+	// the attempts after them still fit before the deadline.
+	retries := c.sdkRetries
+	if remaining < time.Duration(retries)*c.sdkBackoffMax+time.Duration(retries+1)*c.minAttempt {
+		retries = 0
+	}
+	prof.RateLimitExceededMaxRetries = retries
+	prof.RateLimitExceededRetryDuration = c.sdkBackoff
+
+	// NewCommonClient gives each client its own http.Client (so ReqTimeout stays per call) unless
+	// common.DefaultHttpClient is set, which nothing in this process may do: it would be shared and mutated.
+	cc := common.NewCommonClient(cred, region, prof).WithHttpTransport(c.transport)
+	req := tchttp.NewCommonRequest(Service, Version, action)
+	if err := req.SetActionParameters(params); err != nil {
+		return err
+	}
+	req.SetContext(ctx)
+	resp := &rawResponse{BaseResponse: &tchttp.BaseResponse{}}
+	if err := cc.Send(req, resp); err != nil {
+		return err
+	}
+	return DecodeResponse(resp.body, out)
+}
+
+// rawResponse keeps the body as it came. The SDK's CommonResponse decodes it into a map[string]any, so every
+// number becomes a float64 and GetBody re-encodes it: offsets above 2^53 would come back rounded.
+type rawResponse struct {
+	*tchttp.BaseResponse
+	body []byte
+}
+
+func (r *rawResponse) UnmarshalJSON(b []byte) error {
+	r.body = append(r.body[:0], b...)
+	return nil
+}
+
+// ResetConsumerGroupOffset implements reset.DTS.
+func (c *Client) ResetConsumerGroupOffset(ctx context.Context, region string, call reset.ResetCall) (string, error) {
+	in := ResetConsumerGroupOffsetRequest{
+		SubscribeID:       call.SubscribeID,
+		TopicName:         call.TopicName,
+		ConsumerGroupName: call.ConsumerGroupName,
+		PartitionNos:      call.PartitionNos,
+		ResetMode:         call.ResetMode,
+		ResetDatetime:     call.ResetDatetime,
+	}
+	if in.PartitionNos == nil {
+		in.PartitionNos = []int{} // an array, never null
+	}
+	var out ResetConsumerGroupOffsetResponse
+	if err := c.call(ctx, ActionResetConsumerGroupOffset, region, in, &out); err != nil {
+		return "", err
+	}
+	return out.RequestID, nil
+}
+
+// DescribeConsumerGroups implements reset.DTS.
+func (c *Client) DescribeConsumerGroups(ctx context.Context, region, subscribeID string, offset, limit int) (reset.GroupPage, error) {
+	var out DescribeConsumerGroupsResponse
+	in := DescribeConsumerGroupsRequest{SubscribeID: subscribeID, Offset: offset, Limit: limit}
+	if err := c.call(ctx, ActionDescribeConsumerGroups, region, in, &out); err != nil {
+		return reset.GroupPage{}, err
+	}
+	return out.groupPage(), nil
+}
+
+func (r *DescribeConsumerGroupsResponse) groupPage() reset.GroupPage {
+	page := reset.GroupPage{TotalCount: r.TotalCount, Groups: make([]reset.Group, 0, len(r.Items))}
+	for _, it := range r.Items {
+		g := reset.Group{Name: it.ConsumerGroupName, State: it.ConsumerGroupState,
+			Partitions: make([]reset.PartitionState, 0, len(it.StateOfPartition))}
+		for _, p := range it.StateOfPartition {
+			g.Partitions = append(g.Partitions, reset.PartitionState{PartitionNo: p.PartitionNo,
+				Offset: p.ConsumerGroupOffset, Lag: p.ConsumerGroupLag})
+		}
+		for _, a := range it.PartitionAssignment {
+			g.Assignment = append(g.Assignment, reset.Assignment{ClientID: a.ClientID, PartitionNos: a.PartitionNo})
+		}
+		page.Groups = append(page.Groups, g)
+	}
+	return page
+}
+
+// DescribeOffsetByTime implements reset.DTS.
+func (c *Client) DescribeOffsetByTime(ctx context.Context, region, subscribeID, at string) ([]reset.PartitionOffset, error) {
+	var out DescribeOffsetByTimeResponse
+	in := DescribeOffsetByTimeRequest{SubscribeID: subscribeID, Time: at}
+	if err := c.call(ctx, ActionDescribeOffsetByTime, region, in, &out); err != nil {
+		return nil, err
+	}
+	offsets := make([]reset.PartitionOffset, 0, len(out.Items))
+	for _, it := range out.Items {
+		offsets = append(offsets, reset.PartitionOffset{PartitionNo: it.PartitionNo, Offset: it.Offset})
+	}
+	return offsets, nil
+}
+
+// DescribeSubscribeDetail implements reset.DTS.
+func (c *Client) DescribeSubscribeDetail(ctx context.Context, region, subscribeID string) (reset.Subscription, error) {
+	var out DescribeSubscribeDetailResponse
+	in := DescribeSubscribeDetailRequest{SubscribeID: subscribeID}
+	if err := c.call(ctx, ActionDescribeSubscribeDetail, region, in, &out); err != nil {
+		return reset.Subscription{}, err
+	}
+	return reset.Subscription{SubscribeID: out.SubscribeID, Topic: out.Topic, Region: out.Region,
+		Status: out.Status, SubsStatus: out.SubsStatus}, nil
+}

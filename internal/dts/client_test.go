@@ -1,0 +1,533 @@
+package dts
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
+
+	"dtsreset/internal/reset"
+)
+
+func TestRequestShapesAndReplies(t *testing.T) {
+	f := newFakeDTS(t)
+	c := newTestClient(t, f, Options{})
+	ctx := ctxTimeout(t, 5*time.Second)
+
+	tests := []struct {
+		name       string
+		do         func() (any, error)
+		action     string
+		region     string
+		wantBody   map[string]any
+		wantResult any
+	}{
+		{
+			name: "reset sends integer partitions and Beijing time as given, in the payload's region",
+			do: func() (any, error) {
+				return c.ResetConsumerGroupOffset(ctx, "ap-shanghai", reset.ResetCall{SubscribeID: "subs-abc123",
+					TopicName: "topic-subs-abc123-cdb-1", ConsumerGroupName: "consumer-grp-subs-abc123-g1",
+					PartitionNos: []int{0, 2, 10}, ResetMode: "datetime", ResetDatetime: "2023-05-16 08:00:00"})
+			},
+			action: ActionResetConsumerGroupOffset, region: "ap-shanghai",
+			wantBody: map[string]any{"SubscribeId": "subs-abc123", "TopicName": "topic-subs-abc123-cdb-1",
+				"ConsumerGroupName": "consumer-grp-subs-abc123-g1",
+				"PartitionNos":      []any{json.Number("0"), json.Number("2"), json.Number("10")},
+				"ResetMode":         "datetime", "ResetDatetime": "2023-05-16 08:00:00"},
+			wantResult: "req-ResetConsumerGroupOffset-1",
+		},
+		{
+			name: "reset without a datetime omits ResetDatetime, default region",
+			do: func() (any, error) {
+				return c.ResetConsumerGroupOffset(ctx, "", reset.ResetCall{SubscribeID: "subs-abc123",
+					TopicName: "t", ConsumerGroupName: "consumer-grp-subs-abc123-1", PartitionNos: []int{1},
+					ResetMode: "earliest"})
+			},
+			action: ActionResetConsumerGroupOffset, region: "ap-guangzhou",
+			wantBody: map[string]any{"SubscribeId": "subs-abc123", "TopicName": "t",
+				"ConsumerGroupName": "consumer-grp-subs-abc123-1", "PartitionNos": []any{json.Number("1")},
+				"ResetMode": "earliest"},
+			wantResult: "req-ResetConsumerGroupOffset-2",
+		},
+		{
+			name: "describe consumer groups decodes every field, offsets beyond 2^53 exact",
+			do: func() (any, error) {
+				return c.DescribeConsumerGroups(ctx, "", "subs-abc123", 10, 10)
+			},
+			action: ActionDescribeConsumerGroups, region: "ap-guangzhou",
+			wantBody: map[string]any{"SubscribeId": "subs-abc123", "Offset": json.Number("10"), "Limit": json.Number("10")},
+			wantResult: reset.GroupPage{TotalCount: 11, Groups: []reset.Group{{
+				Name: "consumer-grp-subs-abc123-g1", State: "Stable",
+				Partitions: []reset.PartitionState{{PartitionNo: 0, Offset: 120}, {PartitionNo: 1, Offset: 9007199254740993, Lag: 7}},
+				Assignment: []reset.Assignment{{ClientID: "consumer-1", PartitionNos: []int{0, 1}}},
+			}}},
+		},
+		{
+			name: "describe offset by time sends the time, even empty",
+			do: func() (any, error) {
+				return c.DescribeOffsetByTime(ctx, "", "subs-abc123", "")
+			},
+			action: ActionDescribeOffsetByTime, region: "ap-guangzhou",
+			wantBody: map[string]any{"SubscribeId": "subs-abc123", "Time": ""},
+			wantResult: []reset.PartitionOffset{{PartitionNo: 0, Offset: 100}, {PartitionNo: 1, Offset: 250},
+				{PartitionNo: 2, Offset: 0}},
+		},
+		{
+			name: "describe subscribe detail",
+			do: func() (any, error) {
+				return c.DescribeSubscribeDetail(ctx, "ap-beijing", "subs-abc123")
+			},
+			action: ActionDescribeSubscribeDetail, region: "ap-beijing",
+			wantBody: map[string]any{"SubscribeId": "subs-abc123"},
+			wantResult: reset.Subscription{SubscribeID: "subs-abc123", Topic: "topic-subs-abc123-cdb-1",
+				Region: "ap-guangzhou", Status: "normal", SubsStatus: "running"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := len(f.requests())
+			got, err := tt.do()
+			if err != nil {
+				t.Fatalf("got error %v, want none", err)
+			}
+			reqs := f.requests()[before:]
+			if len(reqs) != 1 {
+				t.Fatalf("got %d requests, want 1", len(reqs))
+			}
+			r := reqs[0]
+			if !r.Verified || r.SecretID != "AKIDtest" || r.Token != "token-test" {
+				t.Errorf("got verified=%v secretId=%q token=%q, want a verified request signed by AKIDtest with its token", r.Verified, r.SecretID, r.Token)
+			}
+			if r.Action != tt.action || r.Version != Version || r.Region != tt.region {
+				t.Errorf("got action %q version %q region %q, want %q %q %q", r.Action, r.Version, r.Region, tt.action, Version, tt.region)
+			}
+			if !reflect.DeepEqual(r.Body, tt.wantBody) {
+				t.Errorf("got body %#v, want %#v", r.Body, tt.wantBody)
+			}
+			if !reflect.DeepEqual(got, tt.wantResult) {
+				t.Errorf("got result %#v, want %#v", got, tt.wantResult)
+			}
+			if s, ok := got.(string); ok && s != r.RequestID {
+				t.Errorf("got RequestId %q, want the server's %q", s, r.RequestID)
+			}
+		})
+	}
+}
+
+// TestDecodeEveryField checks the typed responses keep every documented field, including those the port
+// does not expose.
+func TestDecodeEveryField(t *testing.T) {
+	var groups DescribeConsumerGroupsResponse
+	if err := DecodeResponse([]byte(strings.Replace(canned[ActionDescribeConsumerGroups], "%s", "rid", 1)), &groups); err != nil {
+		t.Fatal(err)
+	}
+	want := DescribeConsumerGroupsResponse{TotalCount: 11, RequestID: "rid", Items: []GroupInfo{{
+		Account: "account-subs-abc123-acct1", ConsumerGroupName: "consumer-grp-subs-abc123-g1", Description: "nightly",
+		ConsumerGroupOffset: 9007199254740993, ConsumerGroupLag: 7, Latency: 3,
+		StateOfPartition: []MonitorInfo{{PartitionNo: 0, ConsumerGroupOffset: 120},
+			{PartitionNo: 1, ConsumerGroupOffset: 9007199254740993, ConsumerGroupLag: 7, Latency: 3}},
+		CreatedAt: "2023-05-16 00:00:00", UpdatedAt: "2023-05-17 08:30:00", ConsumerGroupState: "Stable",
+		PartitionAssignment: []PartitionAssignment{{ClientID: "consumer-1", PartitionNo: []int{0, 1}}},
+	}}}
+	if !reflect.DeepEqual(groups, want) {
+		t.Errorf("got %#v, want %#v", groups, want)
+	}
+	var detail DescribeSubscribeDetailResponse
+	if err := DecodeResponse([]byte(strings.Replace(canned[ActionDescribeSubscribeDetail], "%s", "rid", 1)), &detail); err != nil {
+		t.Fatal(err)
+	}
+	wantDetail := DescribeSubscribeDetailResponse{SubscribeID: "subs-abc123", SubscribeName: "orders", Region: "ap-guangzhou",
+		Topic: "topic-subs-abc123-cdb-1", Broker: "kafka.example:9092", SubsStatus: "running", Status: "normal",
+		KafkaVersion: "2.8", SubscribeVersion: "kafka", Product: "mysql", InstanceID: "cdb-xyz", RequestID: "rid"}
+	if detail != wantDetail {
+		t.Errorf("got %#v, want %#v", detail, wantDetail)
+	}
+}
+
+func TestDecodeResponseRefusesNonSuccess(t *testing.T) {
+	for _, body := range []string{``, `null`, `[]`, `{}`, `{"Response":null}`, `{"Response":[]}`,
+		`{"Response":{"Error":{"Code":"InternalError","Message":"x"},"RequestId":"r"}}`,
+		`{"Response":{"TotalCount":"many"}}`} {
+		var out DescribeConsumerGroupsResponse
+		if err := DecodeResponse([]byte(body), &out); err == nil {
+			t.Errorf("DecodeResponse(%q): got no error, want one", body)
+		}
+	}
+}
+
+// TestCredentialsRotate guards the SCF behaviour that keys change between invocations: a client that cached
+// the first invocation's keys would be refused once they expire.
+func TestCredentialsRotate(t *testing.T) {
+	f := newFakeDTS(t)
+	c := newTestClient(t, f, Options{Credentials: EnvCredentials()})
+	ctx := ctxTimeout(t, 5*time.Second)
+
+	t.Setenv(EnvSCFSecretID, "AKIDone")
+	t.Setenv(EnvSCFSecretKey, "key-one")
+	t.Setenv(EnvSCFSessionToken, "token-one")
+	f.setKeys(map[string][2]string{"AKIDone": {"key-one", "token-one"}})
+	if _, err := c.DescribeSubscribeDetail(ctx, "", "subs-abc123"); err != nil {
+		t.Fatalf("first invocation: got %v, want success", err)
+	}
+
+	t.Setenv(EnvSCFSecretID, "AKIDtwo")
+	t.Setenv(EnvSCFSecretKey, "key-two")
+	t.Setenv(EnvSCFSessionToken, "token-two")
+	f.setKeys(map[string][2]string{"AKIDtwo": {"key-two", "token-two"}})
+	if _, err := c.DescribeSubscribeDetail(ctx, "", "subs-abc123"); err != nil {
+		t.Fatalf("second invocation: got %v, want success", err)
+	}
+
+	reqs := f.requests()
+	if len(reqs) != 2 {
+		t.Fatalf("got %d requests, want 2", len(reqs))
+	}
+	for i, want := range []struct{ id, token string }{{"AKIDone", "token-one"}, {"AKIDtwo", "token-two"}} {
+		if !reqs[i].Verified || reqs[i].SecretID != want.id || reqs[i].Token != want.token {
+			t.Errorf("request %d: got verified=%v %q %q, want %q %q", i+1, reqs[i].Verified, reqs[i].SecretID, reqs[i].Token, want.id, want.token)
+		}
+	}
+}
+
+func TestCredentialsFallBackToSDKNames(t *testing.T) {
+	f := newFakeDTS(t)
+	c := newTestClient(t, f, Options{Credentials: EnvCredentials()})
+	t.Setenv(EnvSCFSecretID, "")
+	t.Setenv(EnvSCFSecretKey, "")
+	t.Setenv(EnvSCFSessionToken, "")
+	t.Setenv(EnvSDKSecretID, "AKIDlocal")
+	t.Setenv(EnvSDKSecretKey, "key-local")
+	f.setKeys(map[string][2]string{"AKIDlocal": {"key-local", ""}})
+
+	if _, err := c.DescribeSubscribeDetail(ctxTimeout(t, 5*time.Second), "", "subs-abc123"); err != nil {
+		t.Fatalf("got %v, want success", err)
+	}
+	r := f.requests()[0]
+	if !r.Verified || r.SecretID != "AKIDlocal" || r.Token != "" {
+		t.Errorf("got verified=%v %q token %q, want AKIDlocal without a token", r.Verified, r.SecretID, r.Token)
+	}
+}
+
+func TestMissingCredentials(t *testing.T) {
+	f := newFakeDTS(t)
+	noCreds := CredentialFunc(func(context.Context) (common.CredentialIface, error) {
+		return nil, errors.New("no credential found in every providers")
+	})
+	c := newTestClient(t, f, Options{Credentials: noCreds})
+	_, err := c.DescribeSubscribeDetail(ctxTimeout(t, time.Second), "", "subs-abc123")
+	e := reset.AsError(err)
+	if e.Kind != reset.KindUpstream || e.Code != reset.CodeUpstreamAuth || !strings.Contains(e.Message, "execution role") {
+		t.Errorf("got %v (%v), want upstream %s naming the execution role", e, e.Kind, reset.CodeUpstreamAuth)
+	}
+	if n := len(f.requests()); n != 0 {
+		t.Errorf("got %d requests, want 0", n)
+	}
+}
+
+func TestUpstreamErrors(t *testing.T) {
+	tests := []struct {
+		code      string
+		wantKind  reset.Kind
+		wantCalls int
+		wantInMsg string
+	}{
+		{"InvalidParameter", reset.KindInvalid, 1, "bad value"},
+		{"InvalidParameterValue.PartitionNos", reset.KindInvalid, 1, "bad value"},
+		{"MissingParameter", reset.KindInvalid, 1, ""},
+		{"UnknownParameter", reset.KindInvalid, 1, ""},
+		{"UnsupportedOperation", reset.KindInvalid, 1, ""},
+		{"ResourceNotFound", reset.KindNotFound, 1, "bad value"},
+		{"ResourceNotFound.ResourceNotFoundError", reset.KindNotFound, 1, ""},
+		{"OperationDenied", reset.KindForbidden, 1, ""},
+		{"FailedOperation", reset.KindConflict, 1, ""},
+		{"AuthFailure.UnauthorizedOperation", reset.KindUpstream, 1, "execution role"},
+		{"UnauthorizedOperation", reset.KindUpstream, 1, "dts:DescribeSubscribeDetail"},
+		{"RequestLimitExceeded", reset.KindThrottled, 9, ""}, // 3 of our attempts x (1 + 2 SDK retries)
+		{"InternalError", reset.KindUpstream, 3, ""},
+		{"InternalError.InternalError", reset.KindUpstream, 3, ""},
+		{"SomethingNew", reset.KindUpstream, 1, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			f := newFakeDTS(t)
+			f.setFault(func(n int, s seen, w http.ResponseWriter, _ *http.Request) bool {
+				io.WriteString(w, errorReply(tt.code, "bad value", s.RequestID))
+				return true
+			})
+			c := newTestClient(t, f, Options{})
+			_, err := c.DescribeSubscribeDetail(ctxTimeout(t, 5*time.Second), "", "subs-abc123")
+			var e *reset.Error
+			if !errors.As(err, &e) {
+				t.Fatalf("got %T %v, want *reset.Error", err, err)
+			}
+			reqs := f.requests()
+			if e.Kind != tt.wantKind || e.Code != tt.code {
+				t.Errorf("got kind %v code %q, want %v %q", e.Kind, e.Code, tt.wantKind, tt.code)
+			}
+			if len(reqs) != tt.wantCalls {
+				t.Errorf("got %d calls, want %d", len(reqs), tt.wantCalls)
+			}
+			if last := reqs[len(reqs)-1].RequestID; e.RequestID != last {
+				t.Errorf("got RequestId %q, want the server's %q", e.RequestID, last)
+			}
+			if !strings.Contains(e.Message, tt.wantInMsg) {
+				t.Errorf("got message %q, want it to contain %q", e.Message, tt.wantInMsg)
+			}
+			if tt.wantKind == reset.KindThrottled && e.RetryAfter != time.Second {
+				t.Errorf("got RetryAfter %v, want 1s", e.RetryAfter)
+			}
+		})
+	}
+}
+
+func TestRetries(t *testing.T) {
+	internalTwice := func(n int, s seen, w http.ResponseWriter, _ *http.Request) bool {
+		if n <= 2 {
+			io.WriteString(w, errorReply("InternalError", "try later", s.RequestID))
+			return true
+		}
+		return false
+	}
+	dropOnce := func(n int, _ seen, w http.ResponseWriter, _ *http.Request) bool {
+		if n == 1 {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err == nil {
+				conn.Close()
+			}
+			return true
+		}
+		return false
+	}
+	badGateway := func(_ int, _ seen, w http.ResponseWriter, _ *http.Request) bool {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusBadGateway)
+		io.WriteString(w, "<html><body>502 Bad Gateway</body></html>")
+		return true
+	}
+	jsonBadGateway := func(n int, _ seen, w http.ResponseWriter, _ *http.Request) bool {
+		if n == 1 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `{"message":"upstream unavailable"}`)
+			return true
+		}
+		return false
+	}
+	tests := []struct {
+		name      string
+		fault     func(int, seen, http.ResponseWriter, *http.Request) bool
+		wantKind  reset.Kind // -1: success
+		wantCode  string
+		wantCalls int
+	}{
+		{"InternalError twice then success", internalTwice, -1, "", 3},
+		{"dropped connection then success", dropOnce, -1, "", 2},
+		{"JSON 503 then success", jsonBadGateway, -1, "", 2},
+		{"non-JSON 502 until attempts run out", badGateway, reset.KindUpstream, reset.CodeUpstreamFailure, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFakeDTS(t)
+			f.setFault(tt.fault)
+			c := newTestClient(t, f, Options{})
+			id, err := c.ResetConsumerGroupOffset(ctxTimeout(t, 5*time.Second), "", reset.ResetCall{
+				SubscribeID: "subs-abc123", TopicName: "t", ConsumerGroupName: "consumer-grp-subs-abc123-1",
+				PartitionNos: []int{0}, ResetMode: "latest"})
+			reqs := f.requests()
+			if len(reqs) != tt.wantCalls {
+				t.Errorf("got %d calls, want %d", len(reqs), tt.wantCalls)
+			}
+			if tt.wantKind == -1 {
+				if err != nil {
+					t.Fatalf("got %v, want success", err)
+				}
+				if want := reqs[len(reqs)-1].RequestID; id != want {
+					t.Errorf("got RequestId %q, want %q", id, want)
+				}
+				return
+			}
+			e := reset.AsError(err)
+			if e.Kind != tt.wantKind || e.Code != tt.wantCode {
+				t.Errorf("got %v %q, want %v %q", e.Kind, e.Code, tt.wantKind, tt.wantCode)
+			}
+			if strings.Contains(e.Message, "<html>") {
+				t.Errorf("got message %q, want the upstream body kept out of it", e.Message)
+			}
+		})
+	}
+}
+
+func TestRetriesStopBeforeTheDeadline(t *testing.T) {
+	f := newFakeDTS(t)
+	f.setFault(func(_ int, s seen, w http.ResponseWriter, _ *http.Request) bool {
+		io.WriteString(w, errorReply("InternalError", "try later", s.RequestID))
+		return true
+	})
+	c := newTestClient(t, f, Options{MaxAttempts: 10})
+	c.backoff = func(int, bool) time.Duration { return 200 * time.Millisecond }
+	c.minAttempt = 150 * time.Millisecond
+	const deadline = 500 * time.Millisecond
+	start := time.Now()
+	_, err := c.DescribeSubscribeDetail(ctxTimeout(t, deadline), "", "subs-abc123")
+	// 500ms fits attempt 1, a 200ms wait and attempt 2; after a second 200ms wait, a third attempt would start
+	// with less than 150ms left, so the client gives up with the upstream error instead.
+	if e := reset.AsError(err); e.Kind != reset.KindUpstream || e.Code != "InternalError" {
+		t.Errorf("got %v %q, want the upstream InternalError", e.Kind, e.Code)
+	}
+	if n := len(f.requests()); n != 2 {
+		t.Errorf("got %d calls, want 2", n)
+	}
+	if d := time.Since(start); d >= deadline {
+		t.Errorf("returned after %v, want before the %v deadline", d, deadline)
+	}
+}
+
+func TestSlowServerTimesOut(t *testing.T) {
+	f := newFakeDTS(t)
+	f.setFault(func(_ int, _ seen, _ http.ResponseWriter, r *http.Request) bool {
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+		}
+		return true
+	})
+	c := newTestClient(t, f, Options{})
+	const deadline = 300 * time.Millisecond
+	start := time.Now()
+	_, err := c.DescribeConsumerGroups(ctxTimeout(t, deadline), "", "subs-abc123", 0, 10)
+	elapsed := time.Since(start)
+	if e := reset.AsError(err); e.Kind != reset.KindTimeout || e.Code != reset.CodeDeadlineExceeded {
+		t.Errorf("got %v %q (%v), want timeout %s", e.Kind, e.Code, err, reset.CodeDeadlineExceeded)
+	}
+	if elapsed > deadline+time.Second {
+		t.Errorf("returned after %v, want within a second of the %v deadline", elapsed, deadline)
+	}
+	if n := len(f.requests()); n != 1 {
+		t.Errorf("got %d calls, want 1 (a timed-out invocation is not retried)", n)
+	}
+}
+
+func TestKeepAlive(t *testing.T) {
+	f := newFakeDTS(t)
+	c := newTestClient(t, f, Options{})
+	ctx := ctxTimeout(t, 5*time.Second)
+	for range 3 {
+		if _, err := c.DescribeOffsetByTime(ctx, "", "subs-abc123", "2023-05-16 00:00:00"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := f.newConns.Load(); n != 1 {
+		t.Errorf("got %d TCP connections for 3 calls, want 1", n)
+	}
+}
+
+func TestRoleARN(t *testing.T) {
+	f := newFakeDTS(t)
+	f.setKeys(map[string][2]string{"AKIDassumed": {"key-assumed", "token-assumed"}})
+	c := newTestClient(t, f, Options{RoleARN: "qcs::cam::uin/100000000001:roleName/dts-reset"})
+	role := c.creds.(*roleCredentials)
+	now := time.Unix(1_700_000_000, 0)
+	role.now = func() time.Time { return now }
+	var assumed []string
+	role.assume = func(base common.CredentialIface, arn, session string, d time.Duration) (common.CredentialIface, error) {
+		assumed = append(assumed, base.GetSecretId()+" "+arn)
+		return common.NewTokenCredential("AKIDassumed", "key-assumed", "token-assumed"), nil
+	}
+	ctx := ctxTimeout(t, 5*time.Second)
+	for range 2 {
+		if _, err := c.DescribeSubscribeDetail(ctx, "", "subs-abc123"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(assumed) != 1 || assumed[0] != "AKIDtest qcs::cam::uin/100000000001:roleName/dts-reset" {
+		t.Errorf("got assumptions %q, want one, signed by the base keys", assumed)
+	}
+	now = now.Add(roleDuration)
+	if _, err := c.DescribeSubscribeDetail(ctx, "", "subs-abc123"); err != nil {
+		t.Fatal(err)
+	}
+	if len(assumed) != 2 {
+		t.Errorf("got %d assumptions after expiry, want 2", len(assumed))
+	}
+	for _, r := range f.requests() {
+		if !r.Verified || r.SecretID != "AKIDassumed" {
+			t.Errorf("got verified=%v %q, want requests signed by the assumed role", r.Verified, r.SecretID)
+		}
+	}
+
+	role.refresh = time.Time{}
+	role.assume = func(common.CredentialIface, string, string, time.Duration) (common.CredentialIface, error) {
+		return nil, tcerr.NewTencentCloudSDKError("AuthFailure.UnauthorizedOperation", "not allowed", "")
+	}
+	_, err := c.DescribeSubscribeDetail(ctx, "", "subs-abc123")
+	if e := reset.AsError(err); e.Kind != reset.KindUpstream || !strings.Contains(e.Message, "dts-reset") {
+		t.Errorf("got %v %q, want upstream naming the role", e.Kind, e.Message)
+	}
+}
+
+func TestNewClientEndpoints(t *testing.T) {
+	tests := []struct {
+		endpoint, host, scheme string
+		wantErr                bool
+	}{
+		{"", DefaultEndpoint, "HTTPS", false},
+		{"dts.tencentcloudapi.com", "dts.tencentcloudapi.com", "HTTPS", false},
+		{"127.0.0.1:9123", "127.0.0.1:9123", "HTTPS", false},
+		{"http://127.0.0.1:9123", "127.0.0.1:9123", "HTTP", false},
+		{"http://127.0.0.1:9123/", "127.0.0.1:9123", "HTTP", false},
+		{"https://dts.ap-guangzhou.tencentcloudapi.com", "dts.ap-guangzhou.tencentcloudapi.com", "HTTPS", false},
+		{"ftp://x", "", "", true},
+		{"http://", "", "", true},
+		{"http://h/api", "", "", true},
+		{"h/api", "", "", true},
+	}
+	for _, tt := range tests {
+		c, err := NewClient(Options{Endpoint: tt.endpoint})
+		if tt.wantErr {
+			if err == nil {
+				t.Errorf("NewClient(%q): got no error, want one", tt.endpoint)
+			}
+			continue
+		}
+		if err != nil || c.host != tt.host || c.scheme != tt.scheme {
+			t.Errorf("NewClient(%q): got %q %q %v, want %q %q", tt.endpoint, c.host, c.scheme, err, tt.host, tt.scheme)
+		}
+	}
+	if _, err := NewClient(Options{RateLimitPerSecond: -1}); err == nil {
+		t.Error("negative rate: got no error, want one")
+	}
+}
+
+func TestNoRegion(t *testing.T) {
+	f := newFakeDTS(t)
+	c := newTestClient(t, f, Options{})
+	c.region = ""
+	_, err := c.DescribeSubscribeDetail(ctxTimeout(t, time.Second), "", "subs-abc123")
+	if e := reset.AsError(err); e.Code != reset.CodeConfig {
+		t.Errorf("got %q, want %s", e.Code, reset.CodeConfig)
+	}
+}
+
+func BenchmarkResetCall(b *testing.B) {
+	f := newFakeDTS(b)
+	f.discard = true
+	c := newTestClient(b, f, Options{RateLimitPerSecond: 1_000_000_000})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
+	defer cancel()
+	call := reset.ResetCall{SubscribeID: "subs-abc123", TopicName: "topic-subs-abc123-cdb-1",
+		ConsumerGroupName: "consumer-grp-subs-abc123-1", PartitionNos: []int{0, 1, 2}, ResetMode: "datetime",
+		ResetDatetime: "2023-05-16 08:00:00"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.ResetConsumerGroupOffset(ctx, "", call); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
