@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"errors"
 	"strings"
 	"sync"
 	"time"
@@ -56,7 +57,7 @@ func parseDatetime(s string, now time.Time) (string, *datetimeProblem) {
 			return "", &datetimeProblem{ruleDatetime, "must reach back a positive duration (now-<duration> with a duration above zero); got " + quote(s)}
 		}
 		t = now.Add(-d)
-	case strings.ContainsAny(s, "Tt"):
+	case strings.ContainsRune(s, 'T'):
 		var err error
 		if t, err = time.Parse(time.RFC3339, s); err != nil {
 			return "", &datetimeProblem{ruleDatetime, "is not a valid RFC 3339 time with an offset (" + parseReason(err) + "); got " +
@@ -85,11 +86,8 @@ func parseDatetime(s string, now time.Time) (string, *datetimeProblem) {
 // parseReason keeps the useful tail of a time.Parse error ("day out of range"), without repeating the input.
 func parseReason(err error) string {
 	var pe *time.ParseError
-	if e, ok := err.(*time.ParseError); ok {
-		pe = e
-	}
-	if pe != nil && pe.Message != "" {
+	if errors.As(err, &pe) && pe.Message != "" {
 		return strings.TrimPrefix(pe.Message, ": ")
 	}
-	return "wrong layout"
+	return "it does not match the layout"
 }

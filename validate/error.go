@@ -63,6 +63,14 @@ func quote(s string) string {
 	return strconv.Quote(s)
 }
 
+// shorten bounds a number or other already-rendered text for a message.
+func shorten(s string) string {
+	if len(s) > maxQuoted {
+		return s[:maxQuoted] + "…"
+	}
+	return s
+}
+
 // displayKey renders a key for a message: as is when it reads like a field name, quoted otherwise.
 func displayKey(k string) string {
 	if k == "" || len(k) > maxQuoted {

@@ -63,7 +63,7 @@ func syntaxProblem(trimmed []byte, lead int) *FieldError {
 	switch {
 	case errors.As(err, &se) && strings.Contains(se.Error(), "after top-level value"):
 		msg = fmt.Sprintf("payload must be exactly one JSON object; unexpected data after it at offset %d", int(se.Offset)-1+lead)
-	case errors.As(err, &se) && strings.Contains(se.Error(), "nesting depth"):
+	case errors.As(err, &se) && strings.Contains(se.Error(), "max depth"):
 		msg = "payload is not valid JSON: it is nested too deeply"
 	case errors.As(err, &se):
 		msg = fmt.Sprintf("payload is not valid JSON: %s (at offset %d)", se.Error(), int(se.Offset)+lead)

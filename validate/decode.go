@@ -1,0 +1,364 @@
+package validate
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// maxBatch is the most resets one batch may hold: they run one after another within the API's rate limit and
+// the invocation's deadline.
+const maxBatch = 50
+
+// fieldNames are the keys of a reset object, as the DTS API spells them (matched case-sensitively).
+var fieldNames = [...]string{"SubscribeId", "TopicName", "ConsumerGroupName", "PartitionNos", "AllPartitions",
+	"ResetMode", "ResetDatetime", "DryRun", "Region"}
+
+// topLevelNames adds the batch key, so that a single payload with "resets" is told about Resets.
+var topLevelNames = append(fieldNames[:len(fieldNames):len(fieldNames)], "Resets")
+
+var knownFields = func() map[string]bool {
+	m := make(map[string]bool, len(fieldNames))
+	for _, n := range fieldNames {
+		m[n] = true
+	}
+	return m
+}()
+
+// Decode parses a payload that is either one reset object or a batch {"Resets":[...]} (1–50 items), validates and
+// normalises it. now is the invocation time (for now-<duration> and the future check).
+//
+// An object with a Resets key is a batch; it may hold nothing else. Every item is validated on its own and the
+// problems of all items are reported together, each under its path (Resets[3].ResetMode). batch tells the
+// caller which shape it got, also when err is not nil.
+func Decode(data []byte, now time.Time) (reqs []Request, batch bool, err error) {
+	obj, problem := checkDocument(data)
+	if problem != nil {
+		return nil, false, newError([]FieldError{*problem})
+	}
+	ms := objectMembers(obj)
+	for _, m := range ms {
+		if m.key == "Resets" {
+			batch = true
+			break
+		}
+	}
+	if !batch {
+		req, problems := decodeReset(ms, "", now, topLevelNames)
+		if len(problems) > 0 {
+			return nil, false, newError(problems)
+		}
+		return []Request{req}, false, nil
+	}
+	reqs, problems := decodeBatch(ms, now)
+	if len(problems) > 0 {
+		return nil, true, newError(problems)
+	}
+	return reqs, true, nil
+}
+
+// Payload decodes exactly one reset object (a batch is refused: Resets is not a field of a reset).
+func Payload(data []byte, now time.Time) (Request, error) {
+	obj, problem := checkDocument(data)
+	if problem != nil {
+		return Request{}, newError([]FieldError{*problem})
+	}
+	req, problems := decodeReset(objectMembers(obj), "", now, fieldNames[:])
+	if len(problems) > 0 {
+		return Request{}, newError(problems)
+	}
+	return req, nil
+}
+
+// decodeBatch decodes the members of a batch object. A count outside 1–50 is reported alone: the items of a batch
+// that cannot run are not worth checking one by one.
+func decodeBatch(ms []member, now time.Time) ([]Request, []FieldError) {
+	var problems []FieldError
+	var resets []byte
+	count := make(map[string]int, len(ms))
+	for _, m := range ms {
+		count[m.key]++
+		switch {
+		case count[m.key] == 2:
+			problems = append(problems, duplicateProblem("", m.key))
+		case count[m.key] > 2:
+		case m.key == "Resets":
+			resets = m.raw
+		case knownFields[m.key]:
+			problems = append(problems, FieldError{Field: m.key, Rule: ruleUnknown,
+				Message: m.key + " is not allowed beside Resets: a batch holds only Resets, so put " + m.key + " in each item"})
+		default:
+			problems = append(problems, unknownProblem("", m.key, []string{"Resets"}))
+		}
+	}
+	if resets[0] != '[' {
+		return nil, append(problems, FieldError{Field: "Resets", Rule: ruleType,
+			Message: "Resets must be an array of 1 to 50 reset objects; got " + kindOf(resets)})
+	}
+	var items [][]byte
+	arrayElements(resets, func(i int, raw []byte) bool {
+		items = append(items, raw)
+		return i < maxBatch // one past the limit is enough to know it is too many
+	})
+	switch {
+	case len(items) == 0:
+		return nil, append(problems, FieldError{Field: "Resets", Rule: "min", Message: "Resets must hold at least one reset"})
+	case len(items) > maxBatch:
+		n := 0
+		arrayElements(resets, func(int, []byte) bool { n++; return true })
+		return nil, append(problems, FieldError{Field: "Resets", Rule: "max",
+			Message: "Resets must hold at most " + strconv.Itoa(maxBatch) + " resets; got " + strconv.Itoa(n) + ": split the batch"})
+	}
+	reqs := make([]Request, len(items))
+	for i, raw := range items {
+		path := "Resets[" + strconv.Itoa(i) + "]"
+		if raw[0] != '{' {
+			problems = append(problems, FieldError{Field: path, Rule: ruleType,
+				Message: path + " must be a JSON object (one reset); got " + kindOf(raw)})
+			continue
+		}
+		var itemProblems []FieldError
+		reqs[i], itemProblems = decodeReset(objectMembers(raw), path+".", now, fieldNames[:])
+		problems = append(problems, itemProblems...)
+	}
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return reqs, nil
+}
+
+// decodeReset decodes, checks and normalises one reset object. path prefixes every field name in problems
+// ("" or "Resets[3]."); candidates are the names an unknown key may be a typo of.
+func decodeReset(ms []member, path string, now time.Time, candidates []string) (Request, []FieldError) {
+	var (
+		f        fields
+		problems []FieldError
+		bad      map[string]bool      // fields with a decoding problem: validator would only call them missing
+		times    [len(fieldNames)]int // times[i]: how often fieldNames[i] was given
+		orig     originals
+	)
+	markBad := func(name string) {
+		if bad == nil {
+			bad = make(map[string]bool, 4)
+		}
+		bad[name] = true
+	}
+	typeProblem := func(name, want string, raw []byte) {
+		markBad(name)
+		problems = append(problems, FieldError{Field: path + name, Rule: ruleType,
+			Message: path + name + " must be " + want + "; got " + kindOf(raw)})
+	}
+	var unknown map[string]int
+	for _, m := range ms {
+		idx := fieldIndex(m.key)
+		if idx < 0 {
+			if unknown == nil {
+				unknown = make(map[string]int, 2)
+			}
+			if unknown[m.key]++; unknown[m.key] == 1 { // one "unknown field" per key is enough
+				problems = append(problems, unknownProblem(path, m.key, candidates))
+			}
+			continue
+		}
+		if times[idx]++; times[idx] > 1 {
+			if times[idx] == 2 {
+				problems = append(problems, duplicateProblem(path, m.key))
+				markBad(m.key)
+			}
+			continue
+		}
+		if m.raw[0] == 'n' { // null: absent, as encoding/json treats it
+			continue
+		}
+		switch m.key {
+		case "SubscribeId", "TopicName", "ConsumerGroupName", "ResetMode", "ResetDatetime", "Region":
+			s, ok := unquote(m.raw)
+			if !ok {
+				typeProblem(m.key, "a string", m.raw)
+				continue
+			}
+			switch m.key {
+			case "SubscribeId":
+				f.SubscribeID = s
+			case "TopicName":
+				f.TopicName = s
+			case "ConsumerGroupName":
+				f.ConsumerGroupName = s
+			case "ResetMode":
+				f.ResetMode = s
+			case "ResetDatetime":
+				f.ResetDatetime = s
+			case "Region":
+				f.Region = s
+			}
+		case "AllPartitions", "DryRun":
+			if m.raw[0] != 't' && m.raw[0] != 'f' {
+				typeProblem(m.key, "true or false", m.raw)
+				continue
+			}
+			if m.key == "AllPartitions" {
+				f.AllPartitions = m.raw[0] == 't'
+			} else {
+				f.DryRun = m.raw[0] == 't'
+			}
+		case "PartitionNos":
+			if m.raw[0] != '[' {
+				typeProblem(m.key, "an array of partition numbers", m.raw)
+				continue
+			}
+			var ok bool
+			f.PartitionNos, ok, problems = decodePartitions(m.raw, path, problems)
+			if !ok {
+				markBad(m.key)
+			}
+		}
+	}
+
+	// Normalise before the rules run, so they hold for what is sent: the mode in lowercase, the group by its full
+	// name (which every official example of the consumer-group APIs sends).
+	orig.resetMode, orig.group = f.ResetMode, f.ConsumerGroupName
+	f.ResetMode = strings.ToLower(f.ResetMode)
+	if f.ConsumerGroupName != "" && isSubscribeID(f.SubscribeID) {
+		if full := fullGroupName(f.SubscribeID, f.ConsumerGroupName); full != "" {
+			f.ConsumerGroupName = full
+		}
+	}
+	problems = validationProblems(&f, orig, path, bad, problems)
+
+	// The datetime forms are beyond struct tags. Check them whenever a value is there and the mode does not
+	// already forbid it (a mistyped mode still gets its datetime checked, so one round trip shows both).
+	if f.ResetDatetime != "" && !bad["ResetDatetime"] && f.ResetMode != "earliest" && f.ResetMode != "latest" {
+		dt, p := parseDatetime(f.ResetDatetime, now)
+		if p != nil {
+			problems = append(problems, FieldError{Field: path + "ResetDatetime", Rule: p.rule, Message: path + "ResetDatetime " + p.text})
+		}
+		f.ResetDatetime = dt
+	}
+	if len(problems) > 0 {
+		return Request{}, problems
+	}
+	req := Request{
+		SubscribeID:       f.SubscribeID,
+		TopicName:         f.TopicName,
+		ConsumerGroupName: f.ConsumerGroupName,
+		AllPartitions:     f.AllPartitions,
+		ResetMode:         f.ResetMode,
+		ResetDatetime:     f.ResetDatetime,
+		DryRun:            f.DryRun,
+		Region:            f.Region,
+	}
+	if len(f.PartitionNos) > 0 {
+		req.PartitionNos = make([]int, len(f.PartitionNos))
+		for i, n := range f.PartitionNos {
+			req.PartitionNos[i] = int(n)
+		}
+	}
+	return req, nil
+}
+
+func fieldIndex(key string) int {
+	for i, n := range fieldNames {
+		if n == key {
+			return i
+		}
+	}
+	return -1
+}
+
+// decodePartitions reads PartitionNos: JSON integers or strings of digits (the API's own example sends strings).
+// Range and uniqueness are left to the validator tags; ok is false when some element is not an integer at all
+// or there are too many to bother reading.
+func decodePartitions(arr []byte, path string, problems []FieldError) (ns []int64, ok bool, _ []FieldError) {
+	ns = make([]int64, 0, 8)
+	ok = true
+	arrayElements(arr, func(i int, raw []byte) bool {
+		if i == maxPartitions {
+			n := 0
+			arrayElements(arr, func(int, []byte) bool { n++; return true })
+			problems = append(problems, FieldError{Field: path + "PartitionNos", Rule: "max",
+				Message: path + "PartitionNos must list at most " + strconv.Itoa(maxPartitions) + " partitions; got " + strconv.Itoa(n)})
+			ok = false
+			return false
+		}
+		name := path + "PartitionNos[" + strconv.Itoa(i) + "]"
+		text, shown := raw, shorten(string(raw))
+		if raw[0] == '"' {
+			s, _ := unquote(raw)
+			text, shown = []byte(s), quote(s)
+		} else if raw[0] == '[' || raw[0] == '{' || raw[0] == 't' || raw[0] == 'f' || raw[0] == 'n' {
+			problems = append(problems, FieldError{Field: name, Rule: ruleType,
+				Message: name + " must be a partition number (a JSON integer or a string of digits); got " + kindOf(raw)})
+			ok = false
+			return true
+		}
+		n, err := parseInteger(text)
+		if err != "" {
+			problems = append(problems, FieldError{Field: name, Rule: err,
+				Message: name + " " + integerMessage(err) + "; got " + shown})
+			ok = false
+			return true
+		}
+		ns = append(ns, n)
+		return true
+	})
+	return ns, ok, problems
+}
+
+// parseInteger reads an optional minus sign and digits. It returns the rule broken when it cannot: type for
+// anything else (1.5, 1e3, "", " 1"), min or max for integers beyond int64.
+func parseInteger(b []byte) (int64, string) {
+	digits := b
+	if len(digits) > 0 && digits[0] == '-' {
+		digits = digits[1:]
+	}
+	if len(digits) == 0 {
+		return 0, ruleType
+	}
+	for _, c := range digits {
+		if c < '0' || c > '9' {
+			return 0, ruleType
+		}
+	}
+	n, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		if b[0] == '-' {
+			return 0, "min"
+		}
+		return 0, "max"
+	}
+	return n, ""
+}
+
+func integerMessage(rule string) string {
+	switch rule {
+	case "min":
+		return "must be a partition number >= 0"
+	case "max":
+		return "must be a partition number at most 2147483647"
+	}
+	return "must be a whole partition number (a JSON integer or a string of digits, such as 0 or \"12\")"
+}
+
+func unknownProblem(path, key string, candidates []string) FieldError {
+	msg := path + displayKey(key) + ": unknown field"
+	if s := suggest(key, candidates); s != "" {
+		msg += "; did you mean " + s + "?"
+	} else {
+		msg += "; the fields are " + strings.Join(candidates, ", ")
+	}
+	return FieldError{Field: keyField(path, key), Rule: ruleUnknown, Message: msg}
+}
+
+// keyField is the Field of a problem with a key: its path, with an empty key written "" so the field is never
+// blank.
+func keyField(path, key string) string {
+	if key == "" {
+		return path + `""`
+	}
+	return path + key
+}
+
+func duplicateProblem(path, key string) FieldError {
+	return FieldError{Field: keyField(path, key), Rule: ruleDuplicate,
+		Message: path + displayKey(key) + " appears more than once; give each field once"}
+}

@@ -1,0 +1,84 @@
+package validate
+
+import (
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// FuzzDecode feeds arbitrary bytes to Decode. Invariants:
+//   - it never panics;
+//   - on success every request satisfies the rules again: encoded as JSON and decoded with Payload (same clock)
+//     it comes back unchanged, so normalising is idempotent and nothing invalid slips through;
+//   - on failure err is an *Error holding at least one FieldError, each with a field, a rule and a message.
+//
+// The corpus is seeded with the payloads below and with every *.json under ../events/ when that directory exists.
+func FuzzDecode(f *testing.F) {
+	for _, seed := range []string{
+		payload(),
+		payload("ResetMode", `"datetime"`, "ResetDatetime", `"now-2h30m"`),
+		payload("ResetMode", `"Datetime"`, "ResetDatetime", `"2024-05-16T00:00:00-05:00"`, "DryRun", "true"),
+		payload("PartitionNos", "", "AllPartitions", "true", "Region", `"ap-guangzhou"`),
+		payload("PartitionNos", `["0", "12", 3]`, "ConsumerGroupName", `"consumer-grp-subs-635ns8r71g-1"`),
+		payload("ResetMod", `"latest"`),
+		payload("PartitionNos", `[1, 1, -1, 1.5, "x"]`),
+		strings.TrimSuffix(payload(), "}") + `, "ResetMode": "latest"}`,
+		batchOf(payload(), payload("ResetMode", `"latest"`)),
+		batchOf(payload(), `3`, `{}`),
+		`{"Resets": []}`,
+		`[]`, `{}`, `null`, ``, `{"a":`, "{\"SubscribeId\":\"subs-\xff\"}",
+	} {
+		f.Add([]byte(seed))
+	}
+	if entries, err := os.ReadDir("../events"); err == nil {
+		for _, e := range entries {
+			if e.IsDir() || !strings.HasSuffix(e.Name(), ".json") {
+				continue
+			}
+			if data, err := os.ReadFile(filepath.Join("../events", e.Name())); err == nil {
+				f.Add(data)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		reqs, _, err := Decode(data, now)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v (%T), want *Error", err, err)
+			}
+			if len(e.Fields) == 0 {
+				t.Fatalf("*Error without FieldErrors: %q", e.Message)
+			}
+			for _, fe := range e.Fields {
+				if fe.Field == "" || fe.Rule == "" || fe.Message == "" {
+					t.Fatalf("incomplete FieldError %+v", fe)
+				}
+			}
+			if reqs != nil {
+				t.Fatalf("requests %+v returned with an error", reqs)
+			}
+			return
+		}
+		if len(reqs) == 0 {
+			t.Fatal("no requests and no error")
+		}
+		for i, req := range reqs {
+			again, err := json.Marshal(req)
+			if err != nil {
+				t.Fatalf("Marshal: %v", err)
+			}
+			got, err := Payload(again, now)
+			if err != nil {
+				t.Fatalf("request %d %s no longer valid: %v", i, again, err)
+			}
+			if !reflect.DeepEqual(got, req) {
+				t.Fatalf("request %d changed on a second pass:\nfirst  %+v\nsecond %+v", i, req, got)
+			}
+		}
+	})
+}
