@@ -140,8 +140,13 @@ func DecodeEvent(data []byte) (Event, error) {
 		return Event{}, invalidEvent("the event is not a JSON object; expected a reset payload, a batch {\"Resets\": [...]}, an API Gateway/Function URL event or a timer event")
 	}
 	if len(trimmed) > 4*MaxBodyBytes {
-		// An HTTP body over the limit makes the whole event large; refuse before parsing it.
-		return Event{}, tooLarge()
+		// An HTTP body over the limit makes the whole event large; refuse before parsing it. A quick look for
+		// httpMethod keeps HTTP callers on an integration response (a 413, not a failed invocation).
+		ev := Event{Trigger: TriggerDirect}
+		if bytes.Contains(trimmed, []byte(`"httpMethod"`)) {
+			ev = Event{Trigger: TriggerFunctionURL, HTTP: &HTTPEvent{}}
+		}
+		return ev, tooLarge()
 	}
 	var p probe
 	if err := json.Unmarshal(trimmed, &p); err != nil {
@@ -160,31 +165,34 @@ func DecodeEvent(data []byte) (Event, error) {
 	}
 }
 
+// decodeHTTP keeps the trigger and the request in the returned Event even when the body is refused, so the
+// caller still gets an integration response with the right status instead of a failed invocation.
 func decodeHTTP(data []byte, hasContext bool) (Event, error) {
 	var ev HTTPEvent
 	if err := json.Unmarshal(data, &ev); err != nil {
-		return Event{}, invalidEvent("the HTTP event is malformed: %s", jsonProblem(err))
+		return Event{Trigger: TriggerFunctionURL}, invalidEvent("the HTTP event is malformed: %s", jsonProblem(err))
 	}
-	trigger := TriggerFunctionURL
+	out := Event{Trigger: TriggerFunctionURL, HTTP: &ev}
 	if hasContext {
-		trigger = TriggerAPIGateway
+		out.Trigger = TriggerAPIGateway
 	}
 	body := []byte(ev.Body)
+	ev.Body = "" // the payload lives in Event.Payload; don't keep two copies
 	if ev.IsBase64Encoded {
-		if base64.StdEncoding.DecodedLen(len(ev.Body)) > MaxBodyBytes+3 {
-			return Event{}, tooLarge()
+		if base64.StdEncoding.DecodedLen(len(body)) > MaxBodyBytes+3 {
+			return out, tooLarge()
 		}
-		decoded, err := base64.StdEncoding.DecodeString(ev.Body)
+		decoded, err := base64.StdEncoding.DecodeString(string(body))
 		if err != nil {
-			return Event{}, invalidEvent("body: isBase64Encoded is true but the body is not valid base64")
+			return out, invalidEvent("body: isBase64Encoded is true but the body is not valid base64")
 		}
 		body = decoded
 	}
 	if len(body) > MaxBodyBytes {
-		return Event{}, tooLarge()
+		return out, tooLarge()
 	}
-	ev.Body = "" // the payload lives in Event.Payload; don't keep two copies
-	return Event{Trigger: trigger, Payload: bytes.TrimSpace(body), HTTP: &ev}, nil
+	out.Payload = bytes.TrimSpace(body)
+	return out, nil
 }
 
 func decodeTimer(data []byte) (Event, error) {

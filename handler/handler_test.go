@@ -1,0 +1,166 @@
+package handler
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"dtsreset/internal/reset"
+	"dtsreset/validate"
+)
+
+// unreachable is a Resetter for tests whose request must be refused before any reset runs: it fails the test
+// when called, so "refused early" is proven, not assumed.
+type unreachable struct{ t *testing.T }
+
+func (u unreachable) Reset(context.Context, validate.Request) (reset.Result, error) {
+	u.t.Fatal("Reset called; want the request refused before the use case")
+	return reset.Result{}, nil
+}
+
+func (u unreachable) Batch(context.Context, []validate.Request) reset.BatchResult {
+	u.t.Fatal("Batch called; want the request refused before the use case")
+	return reset.BatchResult{}
+}
+
+const testToken = "demo-token-0123456789abcdef"
+
+func newTestHandler(t *testing.T, opts Options) (*Handler, *bytes.Buffer) {
+	t.Helper()
+	var logs bytes.Buffer
+	opts.Logger = slog.New(slog.NewJSONHandler(&logs, nil))
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return fixedNow }
+	}
+	return New(unreachable{t}, opts), &logs
+}
+
+func readEvent(t *testing.T, name string) []byte {
+	t.Helper()
+	data, err := os.ReadFile("../events/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func decodeIntegration(t *testing.T, out []byte) (IntegrationResponse, ErrorBody) {
+	t.Helper()
+	var resp IntegrationResponse
+	if err := json.Unmarshal(out, &resp); err != nil {
+		t.Fatalf("reply is not an integration response: %v: %s", err, out)
+	}
+	var body ErrorBody
+	_ = json.Unmarshal([]byte(resp.Body), &body)
+	return resp, body
+}
+
+func TestHTTPRefusals(t *testing.T) {
+	direct := `{"SubscribeId":"subs-other01","TopicName":"t","ConsumerGroupName":"g1","PartitionNos":[0],"ResetMode":"earliest"}`
+	tests := []struct {
+		name       string
+		opts       Options
+		event      []byte
+		status     int
+		code       string
+		header     string // a header the reply must carry
+		messageHas string
+	}{
+		{"no token", Options{APIToken: testToken}, readEvent(t, "bad-apigw-no-token.json"), 401, reset.CodeUnauthorized, "WWW-Authenticate", "Bearer"},
+		{"wrong token", Options{APIToken: testToken + "x"}, readEvent(t, "apigw-reset-earliest.json"), 401, reset.CodeUnauthorized, "WWW-Authenticate", "Bearer"},
+		{"GET", Options{}, readEvent(t, "bad-apigw-get.json"), 405, reset.CodeMethodNotAllowed, "Allow", "GET"},
+		{"bad base64", Options{}, readEvent(t, "bad-apigw-base64.json"), 400, reset.CodeInvalidParameter, "Content-Type", "base64"},
+		{"too large", Options{}, []byte(`{"httpMethod":"POST","headers":{},"body":"` + strings.Repeat(" ", MaxBodyBytes+1) + `"}`), 413, reset.CodeRequestTooLarge, "Content-Type", "64 KiB"},
+		{"allow-list", Options{AllowedSubscribeIDs: []string{"subs-demo000001"}}, []byte(`{"httpMethod":"POST","headers":{},"body":` + strconvQuote(direct) + `}`), 403, reset.CodeOperationDenied, "Content-Type", "subs-other01"},
+		{"allow-list batch item", Options{AllowedSubscribeIDs: []string{"subs-demo000001"}}, []byte(`{"httpMethod":"POST","headers":{},"body":` + strconvQuote(`{"Resets":[`+strings.Replace(direct, "subs-other01", "subs-demo000001", 1)+`,`+direct+`]}`) + `}`), 403, reset.CodeOperationDenied, "Content-Type", "subs-other01"},
+		{"invalid payload", Options{}, readEvent(t, "apigw-reset-earliest.json")[:0:0], 400, reset.CodeInvalidParameter, "", "empty"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, logs := newTestHandler(t, tt.opts)
+			out, err := h.Invoke(context.Background(), tt.event)
+			if tt.status == 400 && len(tt.event) == 0 {
+				// An empty event is not an HTTP event: it fails like a direct invocation.
+				var ie *InvokeError
+				if !errors.As(err, &ie) || !strings.Contains(ie.Error(), tt.messageHas) {
+					t.Fatalf("got %v, want an InvokeError mentioning %q", err, tt.messageHas)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("HTTP events must answer an integration response, got error %v", err)
+			}
+			resp, body := decodeIntegration(t, out)
+			if resp.StatusCode != tt.status || body.Error.Code != tt.code {
+				t.Errorf("got %d %s, want %d %s", resp.StatusCode, body.Error.Code, tt.status, tt.code)
+			}
+			if tt.header != "" && resp.Headers[tt.header] == "" {
+				t.Errorf("got headers %v, want %s", resp.Headers, tt.header)
+			}
+			if !strings.Contains(body.Error.Message, tt.messageHas) {
+				t.Errorf("got message %q, want it to mention %q", body.Error.Message, tt.messageHas)
+			}
+			if strings.Contains(logs.String(), testToken) {
+				t.Errorf("the log contains the bearer token: %s", logs.String())
+			}
+			if n := strings.Count(logs.String(), "\n"); n < 1 {
+				t.Errorf("got %d log lines, want at least one outcome line", n)
+			}
+		})
+	}
+}
+
+func TestDirectFailureIsJSONError(t *testing.T) {
+	h, logs := newTestHandler(t, Options{})
+	_, err := h.Invoke(context.Background(), readEvent(t, "bad-datetime-missing.json"))
+	var ie *InvokeError
+	if !errors.As(err, &ie) {
+		t.Fatalf("got %T %v, want *InvokeError", err, err)
+	}
+	var body ErrorBody
+	if jerr := json.Unmarshal([]byte(err.Error()), &body); jerr != nil {
+		t.Fatalf("error message is not the JSON error object: %v: %s", jerr, err)
+	}
+	if body.Error.Code != reset.CodeInvalidParameter || len(body.Error.Fields) == 0 || body.Error.Fields[0].Field != "ResetDatetime" {
+		t.Errorf("got %+v, want InvalidParameter naming ResetDatetime", body)
+	}
+	var line map[string]any
+	if jerr := json.Unmarshal(bytes.TrimSpace(logs.Bytes()), &line); jerr != nil {
+		t.Fatalf("want exactly one JSON log line, got %q", logs.String())
+	}
+	for _, k := range []string{"time", "level", "msg", "function_request_id", "trigger", "SubscribeId", "TopicName", "ConsumerGroupName", "ResetMode", "ResetDatetime", "PartitionNos", "DryRun", "outcome", "upstream_request_id", "duration_ms", "caller"} {
+		if _, ok := line[k]; !ok {
+			t.Errorf("log line lacks %q: %s", k, logs.String())
+		}
+	}
+	if line["outcome"] != reset.CodeInvalidParameter || line["trigger"] != "direct" {
+		t.Errorf("got outcome %v trigger %v", line["outcome"], line["trigger"])
+	}
+}
+
+func TestFailingConfigAnswersEveryTrigger(t *testing.T) {
+	h := Failing(reset.Errorf(reset.KindInternal, reset.CodeConfig, "invalid configuration: DTS_REGION: bad"), slog.New(slog.NewJSONHandler(&bytes.Buffer{}, nil)))
+	out, err := h.Invoke(context.Background(), readEvent(t, "apigw-reset-earliest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := decodeIntegration(t, out)
+	if resp.StatusCode != 500 || body.Error.Code != reset.CodeConfig || !strings.Contains(body.Error.Message, "DTS_REGION") {
+		t.Errorf("got %d %+v, want 500 InternalError.Config naming DTS_REGION", resp.StatusCode, body)
+	}
+	_, err = h.Invoke(context.Background(), readEvent(t, "timer-reset-latest.json"))
+	if err == nil || !strings.Contains(err.Error(), reset.CodeConfig) {
+		t.Errorf("timer: got %v, want InternalError.Config", err)
+	}
+}
+
+func strconvQuote(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
