@@ -243,8 +243,11 @@ func jsonKind(v any) string {
 func list[T any](dst *[]T, schema func(*T) map[string]func(json.RawMessage, string) error) func(json.RawMessage, string) error {
 	return func(raw json.RawMessage, path string) error {
 		var items []json.RawMessage
-		if err := json.Unmarshal(raw, &items); err != nil || bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+		if err := json.Unmarshal(raw, &items); err != nil {
 			return cfgErr(path, "want a JSON array")
+		}
+		if items == nil { // null: as if absent
+			return nil
 		}
 		out := make([]T, len(items))
 		for i, item := range items {

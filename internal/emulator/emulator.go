@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -354,9 +355,8 @@ func (e *Emulator) rateLimit() int {
 }
 
 func isJSON(ct string) bool {
-	mt, _, ok := bytes.Cut([]byte(ct), []byte(";"))
-	_ = ok
-	return string(bytes.ToLower(bytes.TrimSpace(mt))) == "application/json"
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.EqualFold(strings.TrimSpace(mt), "application/json")
 }
 
 // drop closes the client connection without an answer, as a crashed load balancer would.

@@ -1,0 +1,394 @@
+package emulator_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"dtsreset/internal/emulator"
+)
+
+func resetParams(mode, datetime string, partitions ...any) map[string]any {
+	p := map[string]any{
+		"SubscribeId": emulator.DemoSubscribeID, "TopicName": emulator.DemoTopicName,
+		"ConsumerGroupName": demoGroup, "PartitionNos": partitions, "ResetMode": mode,
+	}
+	if datetime != "" {
+		p["ResetDatetime"] = datetime
+	}
+	return p
+}
+
+// TestResetFollowsKafkaGroupState drives the whole DTS model with a real kgo consumer: an active group
+// reports Stable with its assignment and silently ignores resets; once the consumer leaves, the group is
+// Empty, resets commit the right offsets, and the next consumer starts exactly there.
+func TestResetFollowsKafkaGroupState(t *testing.T) {
+	env := newTestEmulator(t)
+	produce(t, env, 3, 5)
+
+	g := env.describeGroup(t, demoGroup)
+	if g.ConsumerGroupState != "Empty" || !slices.Equal(offsetsOf(g), []int64{0, 0, 0}) {
+		t.Fatalf("new group: state %s offsets %v, want Empty [0 0 0]", g.ConsumerGroupState, offsetsOf(g))
+	}
+	if g.Account != "account-subs-demo000001-acct1" || g.ConsumerGroupLag != 5 || g.StateOfPartition[2].ConsumerGroupLag != 5 {
+		t.Errorf("new group: account %q lag %d, want account-subs-demo000001-acct1 and lag 5", g.Account, g.ConsumerGroupLag)
+	}
+	if g.Latency <= 0 {
+		t.Errorf("new group: latency %d, want > 0 (records from 2024 unconsumed)", g.Latency)
+	}
+
+	c1 := consumer(t, env, "consumer-one")
+	if got := firstRecords(t, c1, 3); len(got) != 3 {
+		t.Fatalf("first consumer read %d partitions, want 3", len(got))
+	}
+	g = waitState(t, env, "Stable")
+	if len(g.PartitionAssignment) != 1 || g.PartitionAssignment[0].ClientId != "consumer-one" ||
+		!slices.Equal(g.PartitionAssignment[0].PartitionNo, []int64{0, 1, 2}) {
+		t.Errorf("assignment %+v, want consumer-one on [0 1 2]", g.PartitionAssignment)
+	}
+
+	env.mustCall(t, "ResetConsumerGroupOffset", resetParams("latest", "", 0, 1, 2), nil)
+	if g := env.describeGroup(t, demoGroup); !slices.Equal(offsetsOf(g), []int64{0, 0, 0}) {
+		t.Errorf("reset of a Stable group changed offsets to %v, want [0 0 0] (silently ignored)", offsetsOf(g))
+	}
+
+	c1.Close() // leaves the group
+	waitState(t, env, "Empty")
+
+	beijingOf := func(i int) string { return recordTime(i).In(beijing).Format("2006-01-02 15:04:05") }
+	tests := []struct {
+		name   string
+		params map[string]any
+		want   []int64
+	}{
+		{"latest", resetParams("latest", "", 0, 1, 2), []int64{5, 5, 5}},
+		{"earliest one partition", resetParams("earliest", "", 1), []int64{5, 0, 5}},
+		{"datetime at a record", resetParams("datetime", beijingOf(2), 0, 1, 2), []int64{2, 2, 2}},
+		{"datetime between records, partitions as strings", resetParams("datetime", recordTime(3).Add(-time.Second).In(beijing).Format("2006-01-02 15:04:05"), "0", "2"), []int64{3, 2, 3}},
+		{"datetime after every record", resetParams("datetime", "2030-01-01 00:00:00", 0), []int64{5, 2, 3}},
+		{"datetime empty is earliest, short group name", func() map[string]any {
+			p := resetParams("datetime", "", 0, 2)
+			p["ConsumerGroupName"] = "g1"
+			return p
+		}(), []int64{0, 2, 0}},
+		{"datetime at record 4", resetParams("datetime", beijingOf(4), 0, 1, 2), []int64{4, 4, 4}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env.mustCall(t, "ResetConsumerGroupOffset", tt.params, nil)
+			g := env.describeGroup(t, demoGroup)
+			if got := offsetsOf(g); !slices.Equal(got, tt.want) {
+				t.Errorf("offsets %v, want %v", got, tt.want)
+			}
+			for _, p := range g.StateOfPartition {
+				if p.ConsumerGroupLag != 5-p.ConsumerGroupOffset {
+					t.Errorf("partition %d lag %d, want %d", p.PartitionNo, p.ConsumerGroupLag, 5-p.ConsumerGroupOffset)
+				}
+			}
+		})
+	}
+
+	c2 := consumer(t, env, "consumer-two")
+	got := firstRecords(t, c2, 3)
+	for p := int32(0); p < 3; p++ {
+		r := got[p]
+		if r == nil || r.Offset != 4 || string(r.Value) != fmt.Sprintf("%d-4", p) || !r.Timestamp.Equal(recordTime(4)) {
+			t.Errorf("partition %d: next consumer's first record %+v, want offset 4 value %d-4", p, r, p)
+		}
+	}
+}
+
+func TestDescribeOffsetByTime(t *testing.T) {
+	env := newTestEmulator(t)
+	produce(t, env, 3, 5)
+	tests := []struct {
+		time string
+		want int64
+	}{
+		{"", 0},
+		{"1970-01-01 08:00:00", 0},
+		{recordTime(3).In(beijing).Format("2006-01-02 15:04:05"), 3},
+		{"2099-12-31 23:59:59", 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.time, func(t *testing.T) {
+			var resp struct {
+				Items []struct{ PartitionNo, Offset int64 }
+			}
+			env.mustCall(t, "DescribeOffsetByTime", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Time": tt.time}, &resp)
+			if len(resp.Items) != 3 {
+				t.Fatalf("%d items, want 3", len(resp.Items))
+			}
+			for i, it := range resp.Items {
+				if it.PartitionNo != int64(i) || it.Offset != tt.want {
+					t.Errorf("item %d: %+v, want partition %d offset %d", i, it, i, tt.want)
+				}
+			}
+		})
+	}
+}
+
+func TestDescribeSubscribeDetail(t *testing.T) {
+	env := newTestEmulator(t)
+	var resp map[string]any
+	env.mustCall(t, "DescribeSubscribeDetail", map[string]any{"SubscribeId": emulator.DemoSubscribeID}, &resp)
+	want := map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Region": "ap-guangzhou", "Topic": emulator.DemoTopicName,
+		"Broker": env.emu.KafkaAddrs()[0], "SubsStatus": "running", "SubscribeVersion": "kafka", "Product": "mysql", "InstanceId": "cdb-1"}
+	for k, v := range want {
+		if resp[k] != v {
+			t.Errorf("%s = %v, want %v", k, resp[k], v)
+		}
+	}
+	for _, k := range []string{"SubscribeName", "Status", "KafkaVersion"} {
+		if s, _ := resp[k].(string); s == "" {
+			t.Errorf("%s missing", k)
+		}
+	}
+}
+
+func TestConsumerGroupsPagingAndLifecycle(t *testing.T) {
+	env := newTestEmulator(t)
+	for i := 2; i <= 12; i++ {
+		env.mustCall(t, "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID,
+			"ConsumerGroupName": fmt.Sprintf("g%d", i), "AccountName": "acct", "Password": "pass1234", "Description": "d"}, nil)
+	}
+	var page1, page2, all groupsResponse
+	env.mustCall(t, "DescribeConsumerGroups", map[string]any{"SubscribeId": emulator.DemoSubscribeID}, &page1)
+	env.mustCall(t, "DescribeConsumerGroups", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Offset": 10}, &page2)
+	env.mustCall(t, "DescribeConsumerGroups", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Limit": 100}, &all)
+	if page1.TotalCount != 12 || len(page1.Items) != 10 || len(page2.Items) != 2 || len(all.Items) != 12 {
+		t.Fatalf("pages: total %d, sizes %d+%d, all %d; want 12, 10+2, 12", page1.TotalCount, len(page1.Items), len(page2.Items), len(all.Items))
+	}
+	var names []string
+	for _, g := range append(page1.Items, page2.Items...) {
+		names = append(names, strings.TrimPrefix(g.ConsumerGroupName, "consumer-grp-"+emulator.DemoSubscribeID+"-"))
+		if g.ConsumerGroupState != "Empty" || len(g.StateOfPartition) != 3 || g.CreatedAt == "" {
+			t.Errorf("%s: state %s, %d partitions, created %q", g.ConsumerGroupName, g.ConsumerGroupState, len(g.StateOfPartition), g.CreatedAt)
+		}
+	}
+	want := []string{"g1", "g2", "g3", "g4", "g5", "g6", "g7", "g8", "g9", "g10", "g11", "g12"}
+	if !slices.Equal(names, want) {
+		t.Errorf("order %v, want creation order %v", names, want)
+	}
+
+	err := env.call(t, "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID,
+		"ConsumerGroupName": "g2", "AccountName": "acct", "Password": "pass1234"}, nil)
+	if codeOf(err) != "FailedOperation" {
+		t.Errorf("duplicate create: got %v, want FailedOperation", err)
+	}
+	env.mustCall(t, "DeleteConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID,
+		"ConsumerGroupName": "consumer-grp-subs-demo000001-g2", "AccountName": "account-subs-demo000001-acct"}, nil)
+	var after groupsResponse
+	env.mustCall(t, "DescribeConsumerGroups", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Offset": 1, "Limit": 1}, &after)
+	if after.TotalCount != 11 || len(after.Items) != 1 || after.Items[0].ConsumerGroupName != "consumer-grp-subs-demo000001-g3" {
+		t.Errorf("after delete: total %d items %+v, want 11 and g3 second", after.TotalCount, after.Items)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	env := newTestEmulator(t)
+	with := func(k string, v any) map[string]any {
+		p := resetParams("earliest", "", 0)
+		if v == nil {
+			delete(p, k)
+		} else {
+			p[k] = v
+		}
+		return p
+	}
+	tests := []struct {
+		name, action string
+		params       map[string]any
+		want         string
+	}{
+		{"unknown subscription", "ResetConsumerGroupOffset", with("SubscribeId", "subs-nope"), "ResourceNotFound"},
+		{"unknown group", "ResetConsumerGroupOffset", with("ConsumerGroupName", "nope"), "ResourceNotFound"},
+		{"unknown partition", "ResetConsumerGroupOffset", with("PartitionNos", []int{0, 3}), "InvalidParameterValue"},
+		{"negative partition", "ResetConsumerGroupOffset", with("PartitionNos", []int{-1}), "InvalidParameterValue"},
+		{"no partitions", "ResetConsumerGroupOffset", with("PartitionNos", []int{}), "InvalidParameterValue"},
+		{"partition not a number", "ResetConsumerGroupOffset", with("PartitionNos", []string{"x"}), "InvalidParameter"},
+		{"other topic", "ResetConsumerGroupOffset", with("TopicName", "topic-other"), "InvalidParameterValue"},
+		{"bad mode", "ResetConsumerGroupOffset", with("ResetMode", "newest"), "InvalidParameterValue"},
+		{"bad datetime", "ResetConsumerGroupOffset", func() map[string]any {
+			p := resetParams("datetime", "2024-05-16T00:00:00Z", 0)
+			return p
+		}(), "InvalidParameterValue"},
+		{"missing parameter", "ResetConsumerGroupOffset", with("ResetMode", nil), "MissingParameter"},
+		{"unknown parameter", "ResetConsumerGroupOffset", with("ResetMod", "earliest"), "UnknownParameter"},
+		{"wrong type", "ResetConsumerGroupOffset", with("TopicName", 7), "InvalidParameter"},
+		{"unknown action", "ResetEverything", map[string]any{}, "InvalidAction"},
+		{"describe unknown subscription", "DescribeConsumerGroups", map[string]any{"SubscribeId": "subs-nope"}, "ResourceNotFound"},
+		{"describe bad limit", "DescribeConsumerGroups", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Limit": 1000}, "InvalidParameterValue"},
+		{"offsets bad time", "DescribeOffsetByTime", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Time": "yesterday"}, "InvalidParameterValue"},
+		{"create short password", "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "ConsumerGroupName": "g9", "AccountName": "a", "Password": "abc"}, "InvalidParameterValue"},
+		{"delete wrong account", "DeleteConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "ConsumerGroupName": "g1", "AccountName": "other"}, "InvalidParameterValue"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := codeOf(env.call(t, tt.action, tt.params, nil)); got != tt.want {
+				t.Errorf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+
+	// Another region does not hold the subscription.
+	other := sdkClient(t, env.srv.URL, emulator.DemoConfig().Credentials[0], "ap-shanghai")
+	env2 := &testEnv{emu: env.emu, srv: env.srv, client: other}
+	if got := codeOf(env2.call(t, "DescribeSubscribeDetail", map[string]any{"SubscribeId": emulator.DemoSubscribeID}, nil)); got != "ResourceNotFound" {
+		t.Errorf("other region: got %s, want ResourceNotFound", got)
+	}
+	// A key the emulator does not know.
+	bad := &testEnv{emu: env.emu, srv: env.srv, client: sdkClient(t, env.srv.URL, emulator.Credential{SecretID: "AKIDnope", SecretKey: "x"}, "ap-guangzhou")}
+	if got := codeOf(bad.call(t, "DescribeSubscribeDetail", map[string]any{"SubscribeId": emulator.DemoSubscribeID}, nil)); got != "AuthFailure.SecretIdNotFound" {
+		t.Errorf("unknown key: got %s, want AuthFailure.SecretIdNotFound", got)
+	}
+}
+
+func TestRateLimit(t *testing.T) {
+	cfg := emulator.DemoConfig()
+	cfg.RateLimitPerSecond = 3
+	now := time.Now()
+	env := newTestEmulatorWith(t, cfg, emulator.WithClock(func() time.Time { return now })) // time stands still
+	detail := map[string]any{"SubscribeId": emulator.DemoSubscribeID}
+	for i := 0; i < 3; i++ {
+		env.mustCall(t, "DescribeSubscribeDetail", detail, nil)
+	}
+	if got := codeOf(env.call(t, "DescribeSubscribeDetail", detail, nil)); got != "RequestLimitExceeded" {
+		t.Errorf("4th call in the same second: got %s, want RequestLimitExceeded", got)
+	}
+	// The limit is per action.
+	env.mustCall(t, "DescribeOffsetByTime", detail, nil)
+	if got := env.emu.Calls("DescribeSubscribeDetail"); got != 4 {
+		t.Errorf("Calls = %d, want 4 (throttled calls count)", got)
+	}
+}
+
+func TestFaults(t *testing.T) {
+	detail := map[string]any{"SubscribeId": emulator.DemoSubscribeID}
+
+	t.Run("code, Times 2", func(t *testing.T) {
+		env := newTestEmulator(t)
+		env.emu.InjectFault(emulator.Fault{Action: "DescribeSubscribeDetail", Code: "InternalError", Message: "boom", Times: 2})
+		for i := 0; i < 2; i++ {
+			if got := codeOf(env.call(t, "DescribeSubscribeDetail", detail, nil)); got != "InternalError" {
+				t.Errorf("call %d: got %s, want InternalError", i, got)
+			}
+		}
+		env.mustCall(t, "DescribeSubscribeDetail", detail, nil)
+		env.mustCall(t, "DescribeOffsetByTime", detail, nil) // other actions are untouched
+	})
+
+	t.Run("drop, any action, from config", func(t *testing.T) {
+		cfg := emulator.DemoConfig()
+		cfg.Faults = []emulator.Fault{{Action: "*", Drop: true, Times: 1}}
+		env := newTestEmulatorWith(t, cfg, emulator.WithoutRateLimit())
+		if got := codeOf(env.call(t, "DescribeOffsetByTime", detail, nil)); got != "ClientError.NetworkError" {
+			t.Errorf("got %s, want ClientError.NetworkError", got)
+		}
+		env.mustCall(t, "DescribeOffsetByTime", detail, nil)
+		if got := env.emu.Calls("DescribeOffsetByTime"); got != 2 {
+			t.Errorf("Calls = %d, want 2", got)
+		}
+	})
+
+	t.Run("forever", func(t *testing.T) {
+		env := newTestEmulator(t)
+		env.emu.InjectFault(emulator.Fault{Action: "DescribeSubscribeDetail", Code: "RequestLimitExceeded"})
+		for i := 0; i < 3; i++ {
+			if got := codeOf(env.call(t, "DescribeSubscribeDetail", detail, nil)); got != "RequestLimitExceeded" {
+				t.Errorf("call %d: got %s, want RequestLimitExceeded", i, got)
+			}
+		}
+	})
+
+	t.Run("delay stops with the caller", func(t *testing.T) {
+		env := newTestEmulator(t)
+		env.emu.InjectFault(emulator.Fault{Action: "DescribeSubscribeDetail", DelayMs: 600000, Times: 1})
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		if err := env.callCtx(t, ctx, "DescribeSubscribeDetail", detail, nil); err == nil {
+			t.Fatal("got success, want the caller's deadline")
+		}
+		env.mustCall(t, "DescribeSubscribeDetail", detail, nil) // Times 1 is used up
+	})
+
+	t.Run("delay then the action runs", func(t *testing.T) {
+		env := newTestEmulator(t)
+		env.emu.InjectFault(emulator.Fault{Action: "ResetConsumerGroupOffset", DelayMs: 20, Times: 1})
+		produce(t, env, 3, 5)
+		env.mustCall(t, "ResetConsumerGroupOffset", resetParams("latest", "", 0), nil)
+		if got := offsetsOf(env.describeGroup(t, demoGroup)); !slices.Equal(got, []int64{5, 0, 0}) {
+			t.Errorf("offsets %v, want [5 0 0]", got)
+		}
+	})
+
+	t.Run("delayed reset is ignored once a consumer joined", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("waits out a 5 s delay")
+		}
+		env := newTestEmulator(t)
+		produce(t, env, 3, 5)
+		// The delay must outlast the consumer's join; 5 s is ample for a local kfake group.
+		env.emu.InjectFault(emulator.Fault{Action: "ResetConsumerGroupOffset", DelayMs: 5000, Times: 1})
+		done := make(chan error, 1)
+		go func() {
+			done <- env.call(t, "ResetConsumerGroupOffset", resetParams("latest", "", 0, 1, 2), nil)
+		}()
+		c := consumer(t, env, "late-joiner")
+		firstRecords(t, c, 3)
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("delayed reset: %v, want success", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("delayed reset did not answer")
+		}
+		if got := offsetsOf(env.describeGroup(t, demoGroup)); !slices.Equal(got, []int64{0, 0, 0}) {
+			t.Errorf("offsets %v, want [0 0 0]: the reset of an active group is silently ignored", got)
+		}
+	})
+}
+
+func TestPersistenceAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+
+	first := newTestEmulator(t, emulator.WithDataDir(dir))
+	produce(t, first, 3, 5)
+	first.mustCall(t, "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID,
+		"ConsumerGroupName": "g2", "AccountName": "acct2", "Password": "pass1234"}, nil)
+	first.mustCall(t, "ResetConsumerGroupOffset", resetParams("datetime", recordTime(3).In(beijing).Format("2006-01-02 15:04:05"), 0, 1, 2), nil)
+	if err := first.emu.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	emu, err := emulator.New(ctx, emulator.DemoConfig(), emulator.WithDataDir(dir), emulator.WithoutRateLimit())
+	if err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	t.Cleanup(func() { _ = emu.Close() })
+	second := serve(t, emu)
+
+	var resp groupsResponse
+	second.mustCall(t, "DescribeConsumerGroups", map[string]any{"SubscribeId": emulator.DemoSubscribeID}, &resp)
+	if resp.TotalCount != 2 || resp.Items[1].ConsumerGroupName != "consumer-grp-subs-demo000001-g2" {
+		t.Fatalf("after restart: %+v, want g1 and g2", resp)
+	}
+	if got := offsetsOf(resp.Items[0]); !slices.Equal(got, []int64{3, 3, 3}) {
+		t.Errorf("after restart: offsets %v, want [3 3 3]", got)
+	}
+	var byTime struct {
+		Items []struct{ PartitionNo, Offset int64 }
+	}
+	second.mustCall(t, "DescribeOffsetByTime", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Time": "2099-01-01 00:00:00"}, &byTime)
+	for _, it := range byTime.Items {
+		if it.Offset != 5 {
+			t.Errorf("after restart: partition %d ends at %d, want 5 (records kept)", it.PartitionNo, it.Offset)
+		}
+	}
+}

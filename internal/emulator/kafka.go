@@ -1,0 +1,225 @@
+package emulator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Every Kafka read goes through kadm against the cluster's own listener, as any admin client's would.
+
+// partitions lists the partition numbers of topic, sorted.
+func (e *Emulator) partitions(ctx context.Context, topic string) ([]int32, error) {
+	start, err := e.startOffsets(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int32, 0, len(start))
+	for p := range start {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func offsetMap(listed kadm.ListedOffsets, err error, topic string) (map[int32]int64, error) {
+	if err != nil {
+		return nil, err
+	}
+	if err := listed.Error(); err != nil {
+		return nil, err
+	}
+	out := map[int32]int64{}
+	for p, o := range listed[topic] {
+		out[p] = o.Offset
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("topic %s has no partitions", topic)
+	}
+	return out, nil
+}
+
+// startOffsets are the log start offsets (the earliest record still stored).
+func (e *Emulator) startOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	l, err := e.adm.ListStartOffsets(ctx, topic)
+	return offsetMap(l, err, topic)
+}
+
+// endOffsets are the high watermarks (the offset the next record will get).
+func (e *Emulator) endOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	l, err := e.adm.ListEndOffsets(ctx, topic)
+	return offsetMap(l, err, topic)
+}
+
+// offsetsAfter uses the timestamp index: the first offset whose record timestamp is at or after millis, or
+// the end offset when there is none.
+func (e *Emulator) offsetsAfter(ctx context.Context, topic string, millis int64) (map[int32]int64, error) {
+	l, err := e.adm.ListOffsetsAfterMilli(ctx, millis, topic)
+	return offsetMap(l, err, topic)
+}
+
+// kafkaGroup is what Kafka says about a group: its state and, per member, the partitions of topic assigned.
+type kafkaGroup struct {
+	state   string // Dead when Kafka has no such group
+	members []member
+}
+
+type member struct {
+	clientID   string
+	partitions []int32
+}
+
+func (e *Emulator) describeGroups(ctx context.Context, topic string, groups ...string) (map[string]kafkaGroup, error) {
+	out := map[string]kafkaGroup{}
+	if len(groups) == 0 {
+		return out, nil
+	}
+	described, err := e.adm.DescribeGroups(ctx, groups...)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		d, ok := described[g]
+		if !ok || errors.Is(d.Err, kerr.GroupIDNotFound) || d.State == "" {
+			out[g] = kafkaGroup{state: "Dead"}
+			continue
+		}
+		if d.Err != nil {
+			return nil, fmt.Errorf("describing group %s: %w", g, d.Err)
+		}
+		kg := kafkaGroup{state: d.State}
+		for _, m := range d.Members {
+			mm := member{clientID: m.ClientID, partitions: []int32{}}
+			if a, ok := m.Assigned.AsConsumer(); ok {
+				for _, t := range a.Topics {
+					if t.Topic == topic {
+						mm.partitions = append(mm.partitions, t.Partitions...)
+					}
+				}
+			}
+			slices.Sort(mm.partitions)
+			kg.members = append(kg.members, mm)
+		}
+		out[g] = kg
+	}
+	return out, nil
+}
+
+// committed returns the committed offsets of each group on topic; a partition never committed is absent.
+func (e *Emulator) committed(ctx context.Context, topic string, groups ...string) (map[string]map[int32]int64, error) {
+	out := map[string]map[int32]int64{}
+	if len(groups) == 0 {
+		return out, nil
+	}
+	resps := e.adm.FetchManyOffsets(ctx, groups...)
+	for _, g := range groups {
+		m := map[int32]int64{}
+		r, ok := resps[g]
+		if ok && r.Err != nil && !errors.Is(r.Err, kerr.GroupIDNotFound) {
+			return nil, fmt.Errorf("fetching offsets of %s: %w", g, r.Err)
+		}
+		for p, o := range r.Fetched[topic] {
+			if o.Err == nil && o.At >= 0 {
+				m[p] = o.At
+			}
+		}
+		out[g] = m
+	}
+	return out, nil
+}
+
+// commit sets the group's offsets. Kafka refuses a commit without a generation once the group has members;
+// the caller treats that as the silent no-op DTS answers.
+func (e *Emulator) commit(ctx context.Context, group, topic string, offsets map[int32]int64) error {
+	var os kadm.Offsets
+	for p, at := range offsets {
+		os.Add(kadm.Offset{Topic: topic, Partition: p, At: at, LeaderEpoch: -1})
+	}
+	resps, err := e.adm.CommitOffsets(ctx, group, os)
+	if err != nil {
+		return err
+	}
+	return resps.Error()
+}
+
+// recordTimes returns, for each requested partition and offset, the timestamp (Unix ms) of the record at that
+// offset, or the first one after it; partitions with nothing there are absent. It is best effort: Latency is
+// informative, so a failed fetch yields no times rather than an error.
+func (e *Emulator) recordTimes(ctx context.Context, topic string, at map[int32]int64) map[int32]int64 {
+	out := map[int32]int64{}
+	if len(at) == 0 {
+		return out
+	}
+	details, err := e.adm.ListTopics(ctx, topic)
+	if err != nil {
+		return out
+	}
+	req := kmsg.NewPtrFetchRequest()
+	req.ReplicaID = -1
+	req.MaxWaitMillis = 0
+	req.MinBytes = 0
+	req.MaxBytes = 1 << 20
+	rt := kmsg.NewFetchRequestTopic()
+	rt.Topic = topic
+	rt.TopicID = details[topic].ID
+	for p, o := range at {
+		rp := kmsg.NewFetchRequestTopicPartition()
+		rp.Partition = p
+		rp.FetchOffset = o
+		rp.PartitionMaxBytes = 1 // Kafka still answers the first whole batch
+		rp.CurrentLeaderEpoch = -1
+		rp.LogStartOffset = -1
+		rt.Partitions = append(rt.Partitions, rp)
+	}
+	req.Topics = append(req.Topics, rt)
+	resp, err := req.RequestWith(ctx, e.kcl)
+	if err != nil {
+		return out
+	}
+	for _, t := range resp.Topics {
+		for _, p := range t.Partitions {
+			if p.ErrorCode != 0 {
+				continue
+			}
+			want := at[p.Partition]
+			if ts, ok := firstTimestamp(p.RecordBatches, want); ok {
+				out[p.Partition] = ts
+			}
+		}
+	}
+	return out
+}
+
+// firstTimestamp scans raw record batches for the first record at or after offset.
+func firstTimestamp(raw []byte, offset int64) (int64, bool) {
+	for len(raw) > 0 {
+		var b kmsg.RecordBatch
+		if err := b.ReadFrom(raw); err != nil {
+			return 0, false
+		}
+		size := int(b.Length) + 12
+		if size <= 12 || size > len(raw) {
+			return 0, false
+		}
+		raw = raw[size:]
+		if b.FirstOffset+int64(b.LastOffsetDelta) < offset || b.Attributes&0x20 != 0 { // before it, or a control batch
+			continue
+		}
+		recs, err := kfake.BatchRecords(b)
+		if err != nil {
+			return b.FirstTimestamp, true
+		}
+		for _, r := range recs {
+			if b.FirstOffset+int64(r.OffsetDelta) >= offset {
+				return b.FirstTimestamp + r.TimestampDelta64, true
+			}
+		}
+	}
+	return 0, false
+}
