@@ -1,6 +1,7 @@
 package handler
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"log/slog"
@@ -89,7 +90,7 @@ func (h *Handler) answerError(inv *invocation, err error, reqs []validate.Reques
 
 func (h *Handler) encodeError(inv *invocation, err error) ([]byte, error) {
 	e := reset.AsError(err)
-	body, merr := json.Marshal(errorBody(e))
+	body, merr := marshal(errorBody(e))
 	if merr != nil {
 		return nil, merr
 	}
@@ -113,7 +114,7 @@ func (h *Handler) encodeError(inv *invocation, err error) ([]byte, error) {
 }
 
 func (h *Handler) encodeResult(inv *invocation, status int, v any, upstreamID string) ([]byte, error) {
-	body, err := json.Marshal(v)
+	body, err := marshal(v)
 	if err != nil {
 		return nil, err
 	}
@@ -139,7 +140,19 @@ func (h *Handler) integration(inv *invocation, status int, body []byte, upstream
 	for k, v := range extra {
 		headers[k] = v
 	}
-	return json.Marshal(IntegrationResponse{StatusCode: status, Headers: headers, Body: string(body)})
+	return marshal(IntegrationResponse{StatusCode: status, Headers: headers, Body: string(body)})
+}
+
+// marshal is json.Marshal without HTML escaping: replies are read by people and scripts, not browsers, and
+// "\u003cRESET_API_TOKEN\u003e" helps neither.
+func marshal(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // logOutcome writes the one line per reset outcome that SPEC §7 lists. Never a secret: the payload fields
