@@ -24,10 +24,11 @@ func main() {
 		return
 	}
 	client, err := dts.NewClient(dts.Options{
-		Region:   cfg.Region,
-		Endpoint: cfg.Endpoint,
-		RoleARN:  cfg.RoleARN,
-		Logger:   logger,
+		Region:      cfg.Region,
+		Endpoint:    cfg.Endpoint,
+		RoleARN:     cfg.RoleARN,
+		STSEndpoint: cfg.STSEndpoint,
+		Logger:      logger,
 	})
 	if err != nil {
 		cloudfunction.StartHandler(handler.Failing(configError(logger, err), logger))

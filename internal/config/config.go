@@ -21,6 +21,7 @@ type Config struct {
 	Region              string   // DTS_REGION, else TENCENTCLOUD_REGION
 	Endpoint            string   // DTS_ENDPOINT: a host, or a URL for the emulator
 	RoleARN             string   // DTS_ROLE_ARN
+	STSEndpoint         string   // DTS_STS_ENDPOINT: like Endpoint; "" is the SDK's STS host
 	APIToken            string   // RESET_API_TOKEN
 	AllowedSubscribeIDs []string // RESET_ALLOWED_SUBSCRIBE_IDS
 	Precheck            bool     // RESET_PRECHECK
@@ -74,6 +75,12 @@ func Load(getenv func(string) string) (Config, error) {
 	c.RoleARN = strings.TrimSpace(getenv("DTS_ROLE_ARN"))
 	if c.RoleARN != "" && !roleARNPattern.MatchString(c.RoleARN) {
 		bad("DTS_ROLE_ARN", "%q is not a CAM role ARN such as qcs::cam::uin/100000000001:roleName/dtsreset", c.RoleARN)
+	}
+
+	if c.STSEndpoint = strings.TrimSpace(getenv("DTS_STS_ENDPOINT")); c.STSEndpoint != "" {
+		if err := checkEndpoint(c.STSEndpoint); err != nil {
+			bad("DTS_STS_ENDPOINT", "%s", err)
+		}
 	}
 
 	c.APIToken = getenv("RESET_API_TOKEN")

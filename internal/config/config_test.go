@@ -14,7 +14,7 @@ func TestLoadDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
-	if c.Region != "ap-guangzhou" || c.Endpoint != DefaultEndpoint || !c.Precheck || !c.Verify || c.LogLevel != slog.LevelInfo {
+	if c.Region != "ap-guangzhou" || c.Endpoint != DefaultEndpoint || c.STSEndpoint != "" || !c.Precheck || !c.Verify || c.LogLevel != slog.LevelInfo {
 		t.Errorf("got %+v, want defaults", c)
 	}
 }
@@ -25,6 +25,7 @@ func TestLoadOverrides(t *testing.T) {
 		"DTS_REGION":                  "ap-shanghai",
 		"DTS_ENDPOINT":                "http://127.0.0.1:9123",
 		"DTS_ROLE_ARN":                "qcs::cam::uin/100000000001:roleName/dtsreset",
+		"DTS_STS_ENDPOINT":            "http://127.0.0.1:9124",
 		"RESET_API_TOKEN":             "0123456789abcdef",
 		"RESET_ALLOWED_SUBSCRIBE_IDS": "subs-a1, subs-b2,",
 		"RESET_PRECHECK":              "false",
@@ -37,7 +38,7 @@ func TestLoadOverrides(t *testing.T) {
 	if c.Region != "ap-shanghai" {
 		t.Errorf("Region: got %q, want ap-shanghai (DTS_REGION wins)", c.Region)
 	}
-	if c.Endpoint != "http://127.0.0.1:9123" || c.RoleARN == "" || c.APIToken != "0123456789abcdef" {
+	if c.Endpoint != "http://127.0.0.1:9123" || c.STSEndpoint != "http://127.0.0.1:9124" || c.RoleARN == "" || c.APIToken != "0123456789abcdef" {
 		t.Errorf("got %+v", c)
 	}
 	if strings.Join(c.AllowedSubscribeIDs, ",") != "subs-a1,subs-b2" {
@@ -59,6 +60,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"bad endpoint path", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ENDPOINT": "http://127.0.0.1:9123/x"}, "DTS_ENDPOINT"},
 		{"bad endpoint scheme", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ENDPOINT": "ftp://h"}, "DTS_ENDPOINT"},
 		{"bad host", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ENDPOINT": "a b"}, "DTS_ENDPOINT"},
+		{"bad STS endpoint", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_STS_ENDPOINT": "http://127.0.0.1:9124/sts"}, "DTS_STS_ENDPOINT"},
 		{"bad role", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ROLE_ARN": "role"}, "DTS_ROLE_ARN"},
 		{"short token", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_API_TOKEN": "abc"}, "RESET_API_TOKEN"},
 		{"bad allow-list", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_ALLOWED_SUBSCRIBE_IDS": "subs-ok,nope"}, "RESET_ALLOWED_SUBSCRIBE_IDS"},

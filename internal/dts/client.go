@@ -23,7 +23,8 @@ import (
 // Defaults of Options.
 const (
 	DefaultEndpoint           = "dts.intl.tencentcloudapi.com"
-	DefaultRateLimitPerSecond = 20 // the API's own limit per action
+	DefaultSTSEndpoint        = "sts.tencentcloudapi.com" // the SDK's RoleArnProvider's
+	DefaultRateLimitPerSecond = 20                        // the API's own limit per action
 	DefaultMaxAttempts        = 3
 )
 
@@ -39,6 +40,9 @@ type Options struct {
 	// RoleARN, when set, is a CAM role assumed (STS AssumeRole) with Credentials for every call, for resets in
 	// another account. The assumed keys are cached until near expiry.
 	RoleARN string
+	// STSEndpoint is where RoleARN is assumed, in the same forms as Endpoint (a URL for a local stand-in).
+	// Default DefaultSTSEndpoint over HTTPS.
+	STSEndpoint string
 	// RateLimitPerSecond is the client-side limit per action, shared by every caller of this Client (one per
 	// process), with a burst of the same size. Default DefaultRateLimitPerSecond.
 	RateLimitPerSecond int
@@ -76,7 +80,11 @@ var _ reset.DTS = (*Client)(nil)
 
 // NewClient checks opts and returns a Client. It makes no network call.
 func NewClient(opts Options) (*Client, error) {
-	host, scheme, err := parseEndpoint(opts.Endpoint)
+	host, scheme, err := parseEndpoint("endpoint", opts.Endpoint, DefaultEndpoint)
+	if err != nil {
+		return nil, err
+	}
+	stsHost, stsScheme, err := parseEndpoint("STS endpoint", opts.STSEndpoint, DefaultSTSEndpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +115,8 @@ func NewClient(opts Options) (*Client, error) {
 		c.creds = EnvCredentials()
 	}
 	if opts.RoleARN != "" {
-		c.creds = newRoleCredentials(c.creds, opts.RoleARN)
+		c.creds = newRoleCredentials(c.creds, opts.RoleARN,
+			&stsClient{host: stsHost, scheme: stsScheme, transport: c.transport, defaultTimeout: c.defaultTimeout})
 	}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
@@ -125,27 +134,28 @@ func cmpOr(v, def int) int {
 	return v
 }
 
-// parseEndpoint splits DTS_ENDPOINT into the SDK's Endpoint (host[:port]) and Scheme.
-func parseEndpoint(endpoint string) (host, scheme string, err error) {
+// parseEndpoint splits DTS_ENDPOINT (or the STS endpoint, named name in errors) into the SDK's Endpoint
+// (host[:port]) and Scheme; an empty endpoint is def over HTTPS.
+func parseEndpoint(name, endpoint, def string) (host, scheme string, err error) {
 	if endpoint == "" {
-		return DefaultEndpoint, "HTTPS", nil
+		return def, "HTTPS", nil
 	}
 	if !strings.Contains(endpoint, "://") {
 		if strings.ContainsAny(endpoint, "/?# ") {
-			return "", "", fmt.Errorf("dts: endpoint %q must be a host[:port] or an http(s):// URL", endpoint)
+			return "", "", fmt.Errorf("dts: %s %q must be a host[:port] or an http(s):// URL", name, endpoint)
 		}
 		return endpoint, "HTTPS", nil
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		return "", "", fmt.Errorf("dts: endpoint %q: %w", endpoint, err)
+		return "", "", fmt.Errorf("dts: %s %q: %w", name, endpoint, err)
 	}
 	switch {
 	case u.Host == "":
-		return "", "", fmt.Errorf("dts: endpoint %q has no host", endpoint)
+		return "", "", fmt.Errorf("dts: %s %q has no host", name, endpoint)
 	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.User != nil:
 		// TC3 signs the path "/" only; the API lives at the root.
-		return "", "", fmt.Errorf("dts: endpoint %q must not have a path, query or user", endpoint)
+		return "", "", fmt.Errorf("dts: %s %q must not have a path, query or user", name, endpoint)
 	}
 	switch strings.ToLower(u.Scheme) {
 	case "http":
@@ -153,7 +163,7 @@ func parseEndpoint(endpoint string) (host, scheme string, err error) {
 	case "https":
 		return u.Host, "HTTPS", nil
 	}
-	return "", "", fmt.Errorf("dts: endpoint %q: scheme must be http or https", endpoint)
+	return "", "", fmt.Errorf("dts: %s %q: scheme must be http or https", name, endpoint)
 }
 
 func newTransport() *http.Transport {

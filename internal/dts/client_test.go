@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
-	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 
 	"dtsreset/internal/reset"
 )
@@ -425,50 +424,6 @@ func TestKeepAlive(t *testing.T) {
 	}
 	if n := f.newConns.Load(); n != 1 {
 		t.Errorf("got %d TCP connections for 3 calls, want 1", n)
-	}
-}
-
-func TestRoleARN(t *testing.T) {
-	f := newFakeDTS(t)
-	f.setKeys(map[string][2]string{"AKIDassumed": {"key-assumed", "token-assumed"}})
-	c := newTestClient(t, f, Options{RoleARN: "qcs::cam::uin/100000000001:roleName/dts-reset"})
-	role := c.creds.(*roleCredentials)
-	now := time.Unix(1_700_000_000, 0)
-	role.now = func() time.Time { return now }
-	var assumed []string
-	role.assume = func(base common.CredentialIface, arn, session string, d time.Duration) (common.CredentialIface, error) {
-		assumed = append(assumed, base.GetSecretId()+" "+arn)
-		return common.NewTokenCredential("AKIDassumed", "key-assumed", "token-assumed"), nil
-	}
-	ctx := ctxTimeout(t, 5*time.Second)
-	for range 2 {
-		if _, err := c.DescribeSubscribeDetail(ctx, "", "subs-abc123"); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if len(assumed) != 1 || assumed[0] != "AKIDtest qcs::cam::uin/100000000001:roleName/dts-reset" {
-		t.Errorf("got assumptions %q, want one, signed by the base keys", assumed)
-	}
-	now = now.Add(roleDuration)
-	if _, err := c.DescribeSubscribeDetail(ctx, "", "subs-abc123"); err != nil {
-		t.Fatal(err)
-	}
-	if len(assumed) != 2 {
-		t.Errorf("got %d assumptions after expiry, want 2", len(assumed))
-	}
-	for _, r := range f.requests() {
-		if !r.Verified || r.SecretID != "AKIDassumed" {
-			t.Errorf("got verified=%v %q, want requests signed by the assumed role", r.Verified, r.SecretID)
-		}
-	}
-
-	role.refresh = time.Time{}
-	role.assume = func(common.CredentialIface, string, string, time.Duration) (common.CredentialIface, error) {
-		return nil, tcerr.NewTencentCloudSDKError("AuthFailure.UnauthorizedOperation", "not allowed", "")
-	}
-	_, err := c.DescribeSubscribeDetail(ctx, "", "subs-abc123")
-	if e := reset.AsError(err); e.Kind != reset.KindUpstream || !strings.Contains(e.Message, "dts-reset") {
-		t.Errorf("got %v %q, want upstream naming the role", e.Kind, e.Message)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"os"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -100,77 +99,55 @@ type roleCredentials struct {
 	roleARN  string
 	duration time.Duration
 	now      func() time.Time
-	// assume calls STS AssumeRole; replaced in tests.
-	assume func(base common.CredentialIface, roleARN, session string, duration time.Duration) (common.CredentialIface, error)
+	sts      *stsClient
 
-	mu      sync.Mutex
+	// lock serialises AssumeRole, so that the concurrent calls of one reset share a single STS round trip
+	// instead of racing to make one each. It is a channel rather than a sync.Mutex so that waiting for it
+	// honours ctx. It guards cached and refresh.
+	lock    chan struct{}
 	cached  common.CredentialIface
 	refresh time.Time // when to assume again
 }
 
+// roleDuration is the DurationSeconds asked of STS; the SDK's default is 2 h, one is plenty for a reset.
 const roleDuration = time.Hour
 
-func newRoleCredentials(base CredentialSource, roleARN string) *roleCredentials {
-	return &roleCredentials{base: base, roleARN: roleARN, duration: roleDuration, now: time.Now, assume: assumeRole}
+func newRoleCredentials(base CredentialSource, roleARN string, sts *stsClient) *roleCredentials {
+	return &roleCredentials{base: base, roleARN: roleARN, duration: roleDuration, now: time.Now, sts: sts,
+		lock: make(chan struct{}, 1)}
 }
 
 func (r *roleCredentials) Credential(ctx context.Context) (common.CredentialIface, error) {
+	select {
+	case r.lock <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	defer func() { <-r.lock }()
+
 	now := r.now()
-	r.mu.Lock()
-	cached, fresh := r.cached, now.Before(r.refresh)
-	r.mu.Unlock()
-	if cached != nil && fresh {
-		return cached, nil
+	if r.cached != nil && now.Before(r.refresh) {
+		return r.cached, nil
 	}
 	base, err := r.base.Credential(ctx)
 	if err != nil {
 		return nil, err
 	}
+	if base == nil {
+		return nil, errors.New("the credential source returned none")
+	}
 	session := "dtsreset-" + strconv.FormatInt(now.Unix(), 10)
-	type answer struct {
-		cred common.CredentialIface
-		err  error
-	}
-	ch := make(chan answer, 1)
-	go func() {
-		// The SDK's STS call takes no ctx; a late answer is still cached for the next invocation.
-		cred, err := r.assume(base, r.roleARN, session, r.duration)
-		if err == nil {
-			r.mu.Lock()
-			// Refresh at 80% of the lifetime, so a call never signs with keys about to expire.
-			r.cached, r.refresh = cred, now.Add(r.duration*8/10)
-			r.mu.Unlock()
-		}
-		ch <- answer{cred, err}
-	}()
-	select {
-	case a := <-ch:
-		if a.err != nil {
-			return nil, &roleError{roleARN: r.roleARN, err: a.err}
-		}
-		return a.cred, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
-// assumeRole calls STS AssumeRole through the SDK and returns static keys: the SDK's RoleArnCredential would
-// otherwise refresh itself lazily inside signing, with an STS call that ignores ctx.
-func assumeRole(base common.CredentialIface, roleARN, session string, duration time.Duration) (common.CredentialIface, error) {
-	p := common.NewRoleArnProviderWithCredential(base, roleARN, session, int64(duration/time.Second))
-	cred, err := p.GetCredential()
+	cred, expires, err := r.sts.assumeRole(ctx, base, r.roleARN, session, r.duration)
 	if err != nil {
-		return nil, err
+		return nil, &roleError{roleARN: r.roleARN, err: err}
 	}
-	id, key, token := cred.GetCredential()
-	return common.NewTokenCredential(id, key, token), nil
+	// Refresh at 80% of the lifetime, so that a call never signs with keys about to expire. The lifetime is
+	// the one asked for unless STS reports a shorter one; keys that look expired already are used for this
+	// call (STS just issued them: the clocks disagree) but not cached.
+	lifetime := r.duration
+	if !expires.IsZero() {
+		lifetime = min(lifetime, expires.Sub(now))
+	}
+	r.cached, r.refresh = cred, now.Add(lifetime*8/10)
+	return cred, nil
 }
-
-// roleError is a failed AssumeRole; Classify tells the operator which role could not be assumed.
-type roleError struct {
-	roleARN string
-	err     error
-}
-
-func (e *roleError) Error() string { return "assume role " + e.roleARN + ": " + e.err.Error() }
-func (e *roleError) Unwrap() error { return e.err }

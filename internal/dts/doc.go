@@ -5,7 +5,9 @@
 //
 //   - reads the credentials again (SCF hands the execution role's temporary keys to every invocation through
 //     its environment, and rotates them), then builds a cheap SDK client for them that shares one
-//     *http.Transport with every other call, so keep-alive connections outlive the invocation;
+//     *http.Transport with every other call, so keep-alive connections outlive the invocation; with a RoleARN
+//     (DTS_ROLE_ARN) those keys only sign STS AssumeRole, and the role's keys, cached until shortly before they
+//     expire, sign the call;
 //   - waits for a per-action token of a process-wide rate limiter (the API allows 20 requests/s per action, and
 //     a batch or a verify loop would otherwise trip RequestLimitExceeded on itself);
 //   - retries inside the invocation deadline: the SDK retries RequestLimitExceeded itself (with a sleep that

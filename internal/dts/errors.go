@@ -44,18 +44,7 @@ func classify(err error, action string) (e *reset.Error, retryable bool) {
 
 	var role *roleError
 	if errors.As(err, &role) {
-		if isTimeout(err) {
-			return timeoutError(err, action), false
-		}
-		var code, msg, requestID = reset.CodeUpstreamAuth, err.Error(), ""
-		var sdk *tcerr.TencentCloudSDKError
-		if errors.As(err, &sdk) {
-			code, msg, requestID = sdk.Code, sdk.Message, sdk.RequestId
-		}
-		return &reset.Error{Kind: reset.KindUpstream, Code: code, RequestID: requestID,
-			Message: fmt.Sprintf("the function could not assume the role %s (%s): its execution role must be "+
-				"allowed sts:AssumeRole on it, and the role must trust it", role.roleARN, msg),
-			Err: err}, false
+		return role.resetError(), false
 	}
 
 	var sdk *tcerr.TencentCloudSDKError
