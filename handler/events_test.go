@@ -45,6 +45,26 @@ func decodeForGolden(data []byte) decoded {
 	return decoded{Trigger: ev.Trigger, Status: StatusOf(err), Error: &body}
 }
 
+// assertGolden compares got with the golden file, rewriting it first under -update.
+func assertGolden(t *testing.T, golden string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (rerun the test with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s:\ngot:\n%s\nwant:\n%s", golden, got, want)
+	}
+}
+
 func eventFiles(t testing.TB) []string {
 	t.Helper()
 	files, err := filepath.Glob("../events/*.json")
@@ -69,22 +89,7 @@ func TestDecodeGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			got = append(got, '\n')
-			golden := filepath.Join("testdata", "decode", name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./handler -run TestDecodeGolden -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("decoded %s:\ngot:\n%s\nwant:\n%s", file, got, want)
-			}
+			assertGolden(t, filepath.Join("testdata", "decode", name+".golden"), got)
 			isBad := strings.HasPrefix(name, "bad-")
 			var d decoded
 			_ = json.Unmarshal(got, &d)

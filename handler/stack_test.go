@@ -88,22 +88,7 @@ func TestReplyGolden(t *testing.T) {
 			}
 			out, ierr := invoke(t, h, "req-"+name, data)
 			got := replyForGolden(t, out, ierr)
-			golden := filepath.Join("testdata", "reply", name+".golden")
-			if *update {
-				if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(golden, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./handler -run TestReplyGolden -update)", err)
-			}
-			if !bytes.Equal(got, want) {
-				t.Errorf("reply to %s:\ngot:\n%s\nwant:\n%s", file, got, want)
-			}
+			assertGolden(t, filepath.Join("testdata", "reply", name+".golden"), got)
 		})
 	}
 	if strings.Contains(logs.String(), testToken) || strings.Contains(logs.String(), d.Cred.SecretKey) {
