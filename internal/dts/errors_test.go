@@ -112,9 +112,9 @@ func TestRateLimiterSpacesCalls(t *testing.T) {
 			}
 			at = append(at, time.Since(start))
 		}
-		want := []time.Duration{0, 0, 0, 0, 0, 200 * time.Millisecond, 400 * time.Millisecond}
+		want := []time.Duration{0, 0, 200 * time.Millisecond, 400 * time.Millisecond, 600 * time.Millisecond, 800 * time.Millisecond, time.Second}
 		if fmt.Sprint(at) != fmt.Sprint(want) {
-			t.Errorf("got calls at %v, want %v (a burst of 5, then one per 200ms)", at, want)
+			t.Errorf("got calls at %v, want %v (a burst of 2, half the rate, then one per 200ms)", at, want)
 		}
 		// Another action has its own budget.
 		before := time.Now()

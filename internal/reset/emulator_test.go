@@ -1,0 +1,571 @@
+package reset_test
+
+// The tests of issue 5 against the emulator: the real chain reset.New(dts client) over signed HTTP to the DTS
+// emulator and its in-process Kafka, with real kgo consumers where a group must be active. The fakes of the
+// unit tests only know what we believed about the API; these find out whether the use case, the client and
+// the API stand-in agree.
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"dtsreset/internal/dts"
+	"dtsreset/internal/emulator"
+	"dtsreset/internal/reset"
+	"dtsreset/internal/testkit"
+	"dtsreset/validate"
+)
+
+// The actions one reset calls, as the emulator counts them.
+const (
+	actDescribeGroups = "DescribeConsumerGroups"
+	actDescribeTimes  = "DescribeOffsetByTime"
+	actDescribeDetail = "DescribeSubscribeDetail"
+	actReset          = "ResetConsumerGroupOffset"
+)
+
+var actions = []string{actDescribeGroups, actDescribeTimes, actDescribeDetail, actReset}
+
+// emuTimeout bounds one Reset (or Batch) against the emulator: generous, so that a slow -race run fails on
+// an assertion rather than on a deadline.
+const emuTimeout = 20 * time.Second
+
+// records is how many records Produce writes to each partition in these tests; committed is where the group
+// stands before a reset.
+const (
+	partitions = 3
+	records    = 10
+	committed  = 5
+)
+
+// newEmuService starts the emulator (cfg nil means the demo configuration) and returns the use case wired to
+// it through the real DTS client, precheck and verify on as the configuration defaults them.
+func newEmuService(t *testing.T, cfg *emulator.Config, opts reset.Options) (*reset.Service, *testkit.DTS) {
+	t.Helper()
+	d := testkit.StartDTS(t, cfg)
+	d.SetEnv(t)
+	c, err := dts.NewClient(dts.Options{Region: d.Region, Endpoint: d.URL})
+	if err != nil {
+		t.Fatalf("dts.NewClient: %v", err)
+	}
+	return reset.New(c, opts), d
+}
+
+func allOn() reset.Options { return reset.Options{Precheck: true, Verify: true} }
+
+// seeded produces records to every partition and commits the demo group at offset committed on each.
+func seeded(t *testing.T, d *testkit.DTS) {
+	t.Helper()
+	d.Produce(t, testkit.Topic, partitions, records)
+	d.Commit(t, testkit.Group, testkit.Topic, map[int32]int64{0: committed, 1: committed, 2: committed})
+}
+
+func emuRequest(mode string, nos ...int) validate.Request {
+	return validate.Request{SubscribeID: testkit.SubscribeID, TopicName: testkit.Topic,
+		ConsumerGroupName: testkit.Group, PartitionNos: nos, ResetMode: mode}
+}
+
+// between is the Beijing time half-way between records i-1 and i: a datetime reset to it targets offset i.
+func between(i int) string {
+	return validate.BeijingTime(testkit.RecordTime(i).Add(-7*time.Minute - 30*time.Second))
+}
+
+func emuCtx(t *testing.T) context.Context {
+	ctx, cancel := context.WithTimeout(t.Context(), emuTimeout)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// calls is the emulator's count of every action one reset may call.
+func calls(d *testkit.DTS) map[string]int {
+	m := make(map[string]int, len(actions))
+	for _, a := range actions {
+		m[a] = d.Emu.Calls(a)
+	}
+	return m
+}
+
+// callsSince is how many calls of each action reached the emulator since before.
+func callsSince(d *testkit.DTS, before map[string]int) map[string]int {
+	now := calls(d)
+	for a := range now {
+		now[a] -= before[a]
+	}
+	return now
+}
+
+func wantEmuError(t *testing.T, err error, kind reset.Kind, code string) *reset.Error {
+	t.Helper()
+	var e *reset.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("got error %v (%T), want *reset.Error %s", err, err, code)
+	}
+	if e.Kind != kind || e.Code != code {
+		t.Fatalf("got %s/%s (%s), want %s/%s", e.Kind, e.Code, e.Message, kind, code)
+	}
+	return e
+}
+
+func targets(res reset.Result) []int64 {
+	out := make([]int64, len(res.Partitions))
+	for i, p := range res.Partitions {
+		out[i] = p.TargetOffset
+	}
+	return out
+}
+
+func results(res reset.Result) []string {
+	out := make([]string, len(res.Partitions))
+	for i, p := range res.Partitions {
+		out[i] = "nil"
+		if p.ResultOffset != nil {
+			out[i] = fmt.Sprint(*p.ResultOffset)
+		}
+	}
+	return out
+}
+
+func memberIDs(details any) []string {
+	gd, ok := details.(reset.GroupDetails)
+	if !ok {
+		return nil
+	}
+	var ids []string
+	for _, m := range gd.Members {
+		ids = append(ids, m.ClientID)
+	}
+	return ids
+}
+
+func TestEmulatorActiveGroupRefusedWithoutReset(t *testing.T) {
+	s, d := newEmuService(t, nil, allOn())
+	seeded(t, d)
+	const client = "billing-consumer-1"
+	d.Join(t, testkit.Group, testkit.Topic, client)
+
+	_, err := s.Reset(emuCtx(t), emuRequest(reset.ModeEarliest, 0, 1, 2))
+	e := wantEmuError(t, err, reset.KindConflict, reset.CodeGroupActive)
+	if !strings.Contains(e.Message, client) {
+		t.Errorf("got message %q, want it to name member %s", e.Message, client)
+	}
+	if got := memberIDs(e.Details); !slices.Equal(got, []string{client}) {
+		t.Errorf("got Details members %v (%#v), want [%s]", got, e.Details, client)
+	}
+	if got := d.Emu.Calls(actReset); got != 0 {
+		t.Errorf("got %d %s calls, want 0", got, actReset)
+	}
+	if got, want := d.Committed(t, testkit.Group), map[int32]int64{0: committed, 1: committed, 2: committed}; !maps.Equal(got, want) {
+		t.Errorf("got committed offsets %v, want %v (untouched)", got, want)
+	}
+}
+
+// manyGroups is the demo configuration with n consumer groups g001..gNNN (no g1): more than one page of
+// DescribeConsumerGroups once n > emulator.MaxLimit.
+func manyGroups(n int) *emulator.Config {
+	cfg := emulator.DemoConfig()
+	groups := make([]emulator.ConsumerGroup, n)
+	for i := range groups {
+		groups[i] = emulator.ConsumerGroup{ConsumerGroupName: fmt.Sprintf("g%03d", i+1),
+			AccountName: fmt.Sprintf("acct%03d", i+1), Password: "secret12"}
+	}
+	cfg.Subscriptions[0].ConsumerGroups = groups
+	return &cfg
+}
+
+func fullName(short string) string { return "consumer-grp-" + testkit.SubscribeID + "-" + short }
+
+func TestEmulatorPrecheckAndPlan(t *testing.T) {
+	// The use case asks for pages of 100, which the emulator (like DTS) honours up to emulator.MaxLimit: 12
+	// groups fit on one page, so only a group past the 100th is on page 2.
+	const n = emulator.MaxLimit + 5
+	s, d := newEmuService(t, manyGroups(n), allOn())
+	d.Produce(t, testkit.Topic, partitions, records)
+
+	t.Run("group on page 1 (12th)", func(t *testing.T) {
+		req := emuRequest(reset.ModeEarliest, 0)
+		req.ConsumerGroupName, req.DryRun = fullName("g012"), true
+		before := calls(d)
+		res, err := s.Reset(emuCtx(t), req)
+		if err != nil {
+			t.Fatalf("Reset: %v", err)
+		}
+		if res.GroupState != "Empty" {
+			t.Errorf("got GroupState %q, want Empty", res.GroupState)
+		}
+		if got := callsSince(d, before)[actDescribeGroups]; got != 1 {
+			t.Errorf("got %d %s calls, want 1 page", got, actDescribeGroups)
+		}
+	})
+	t.Run("group on page 2", func(t *testing.T) {
+		req := emuRequest(reset.ModeEarliest, 0)
+		req.ConsumerGroupName = fullName(fmt.Sprintf("g%03d", n))
+		before := calls(d)
+		res, err := s.Reset(emuCtx(t), req)
+		if err != nil {
+			t.Fatalf("Reset: %v", err)
+		}
+		if res.GroupState != "Empty" || !res.Verified {
+			t.Errorf("got GroupState %q Verified %v, want Empty true", res.GroupState, res.Verified)
+		}
+		// Two pages for the precheck, two again for the one verify poll.
+		if got := callsSince(d, before)[actDescribeGroups]; got != 4 {
+			t.Errorf("got %d %s calls, want 4 (2 pages, precheck and verify)", got, actDescribeGroups)
+		}
+	})
+	t.Run("missing group", func(t *testing.T) {
+		req := emuRequest(reset.ModeEarliest, 0)
+		req.ConsumerGroupName = fullName("nope")
+		_, err := s.Reset(emuCtx(t), req)
+		e := wantEmuError(t, err, reset.KindNotFound, reset.CodeGroupNotFound)
+		for _, want := range []string{req.ConsumerGroupName, fullName("g001"), "and 95 more"} {
+			if !strings.Contains(e.Message, want) {
+				t.Errorf("got message %q, want it to contain %q", e.Message, want)
+			}
+		}
+		if got := d.Emu.Calls(actReset); got != 1 { // the page-2 subtest's
+			t.Errorf("got %d %s calls in all, want 1", got, actReset)
+		}
+	})
+	t.Run("unknown partition", func(t *testing.T) {
+		req := emuRequest(reset.ModeEarliest, 0, 7, 9)
+		req.ConsumerGroupName = fullName("g001")
+		_, err := s.Reset(emuCtx(t), req)
+		e := wantEmuError(t, err, reset.KindInvalid, reset.CodeInvalidParameter)
+		for _, want := range []string{"7, 9", "its partitions are 0-2"} {
+			if !strings.Contains(e.Message, want) {
+				t.Errorf("got message %q, want it to contain %q", e.Message, want)
+			}
+		}
+		if len(e.Fields) != 1 || e.Fields[0].Field != "PartitionNos" {
+			t.Errorf("got Fields %+v, want one about PartitionNos", e.Fields)
+		}
+	})
+}
+
+func TestEmulatorDryRunPlansWhatResetApplies(t *testing.T) {
+	s, d := newEmuService(t, nil, allOn())
+	seeded(t, d)
+	req := emuRequest(reset.ModeDatetime)
+	req.AllPartitions, req.ResetDatetime = true, between(3)
+
+	req.DryRun = true
+	dry, err := s.Reset(emuCtx(t), req)
+	if err != nil {
+		t.Fatalf("dry run: %v", err)
+	}
+	if got := d.Emu.Calls(actReset); got != 0 {
+		t.Errorf("got %d %s calls after the dry run, want 0", got, actReset)
+	}
+	if !dry.DryRun || dry.RequestID != "" || dry.Verified {
+		t.Errorf("got DryRun %v RequestId %q Verified %v, want true \"\" false", dry.DryRun, dry.RequestID, dry.Verified)
+	}
+	if got, want := targets(dry), []int64{3, 3, 3}; !slices.Equal(got, want) {
+		t.Errorf("got dry-run targets %v, want %v", got, want)
+	}
+	for _, p := range dry.Partitions {
+		if p.CurrentOffset == nil || *p.CurrentOffset != committed || p.ResultOffset != nil {
+			t.Errorf("partition %d: got CurrentOffset %v ResultOffset %v, want %d nil",
+				p.PartitionNo, p.CurrentOffset, p.ResultOffset, committed)
+		}
+	}
+	if got := d.Committed(t, testkit.Group); !maps.Equal(got, map[int32]int64{0: committed, 1: committed, 2: committed}) {
+		t.Errorf("got committed offsets %v after the dry run, want all %d", got, committed)
+	}
+
+	req.DryRun = false
+	res, err := s.Reset(emuCtx(t), req)
+	if err != nil {
+		t.Fatalf("reset: %v", err)
+	}
+	if !res.Verified || res.RequestID == "" {
+		t.Errorf("got Verified %v RequestId %q, want true and non-empty", res.Verified, res.RequestID)
+	}
+	if got, want := targets(res), targets(dry); !slices.Equal(got, want) {
+		t.Errorf("got reset targets %v, want the dry run's %v", got, want)
+	}
+	want := make([]string, len(dry.Partitions))
+	wantCommitted := map[int32]int64{}
+	for i, p := range dry.Partitions {
+		want[i] = fmt.Sprint(p.TargetOffset)
+		wantCommitted[int32(p.PartitionNo)] = p.TargetOffset
+	}
+	if got := results(res); !slices.Equal(got, want) {
+		t.Errorf("got ResultOffsets %v, want the dry run's targets %v", got, want)
+	}
+	if got := d.Committed(t, testkit.Group); !maps.Equal(got, wantCommitted) {
+		t.Errorf("got Kafka committed offsets %v, want the dry run's targets %v", got, wantCommitted)
+	}
+}
+
+// Regression guard for the API's trap: a consumer that joins between the precheck and the reset makes DTS
+// ignore the reset and still answer success. The emulator holds the reset for resetDelay; the consumer joins
+// as soon as the reset request has arrived, that is after the precheck.
+func TestEmulatorConsumerJoinsAfterPrecheck(t *testing.T) {
+	const resetDelay = 1500 * time.Millisecond
+	s, d := newEmuService(t, nil, allOn())
+	seeded(t, d)
+	d.Emu.InjectFault(emulator.Fault{Action: actReset, DelayMs: int(resetDelay / time.Millisecond), Times: 1})
+
+	const client = "late-consumer"
+	var (
+		wg               sync.WaitGroup
+		arrived, joined  time.Time
+		joinCtx, stopTry = context.WithTimeout(t.Context(), emuTimeout)
+	)
+	defer stopTry()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for d.Emu.Calls(actReset) == 0 {
+			select {
+			case <-tick.C:
+			case <-joinCtx.Done():
+				return // Reset returned (or gave up) before asking for the reset
+			}
+		}
+		arrived = time.Now()
+		d.Join(goroutineTB{t}, testkit.Group, testkit.Topic, client)
+		joined = time.Now()
+	}()
+
+	res, err := s.Reset(emuCtx(t), emuRequest(reset.ModeEarliest, 0, 1, 2))
+	stopTry()
+	wg.Wait()
+	if arrived.IsZero() {
+		t.Fatalf("got Reset %+v, %v before any reset request reached the emulator, want the reset held", res, err)
+	}
+	if joined.IsZero() {
+		t.FailNow() // Join reported why
+	}
+	t.Logf("consumer joined %s after the reset request arrived (held %s)", joined.Sub(arrived).Round(time.Millisecond), resetDelay)
+	if took := joined.Sub(arrived); took >= resetDelay {
+		t.Fatalf("the consumer took %s to join, want less than the reset's delay %s: the window did not open",
+			took, resetDelay)
+	}
+	if err == nil {
+		t.Fatalf("got success %+v, want %s", res, reset.CodeResetNotApplied)
+	}
+	e := wantEmuError(t, err, reset.KindConflict, reset.CodeResetNotApplied)
+	if e.RequestID == "" {
+		t.Errorf("got empty RequestId, want the reset's")
+	}
+	if !strings.Contains(e.Message, client) || !strings.Contains(e.Message, e.RequestID) {
+		t.Errorf("got message %q, want it to name %s and RequestId %s", e.Message, client, e.RequestID)
+	}
+	if got := memberIDs(e.Details); !slices.Equal(got, []string{client}) {
+		t.Errorf("got Details members %v, want [%s]", got, client)
+	}
+	if got := d.Committed(t, testkit.Group); !maps.Equal(got, map[int32]int64{0: committed, 1: committed, 2: committed}) {
+		t.Errorf("got committed offsets %v, want all %d (the reset was ignored)", got, committed)
+	}
+}
+
+// goroutineTB lets a testkit helper run off the test's goroutine: a fatal failure ends that goroutine, not
+// the test, and is reported through Errorf (FailNow must not be called from other goroutines).
+type goroutineTB struct{ testing.TB }
+
+func (g goroutineTB) Fatal(args ...any) { g.TB.Error(args...); runtime.Goexit() }
+func (g goroutineTB) Fatalf(format string, args ...any) {
+	g.TB.Errorf(format, args...)
+	runtime.Goexit()
+}
+func (g goroutineTB) FailNow() { g.TB.Fail(); runtime.Goexit() }
+
+func TestEmulatorModesApplyAndConsumerResumesAtTarget(t *testing.T) {
+	tests := []struct {
+		name    string
+		req     validate.Request
+		produce bool            // one more record per partition after the reset, for latest
+		want    map[int32]int64 // the offset the next consumer reads first, per partition
+		value   map[int32]string
+	}{
+		{
+			name:  "earliest",
+			req:   emuRequest(reset.ModeEarliest, 0, 2),
+			want:  map[int32]int64{0: 0, 1: committed, 2: 0},
+			value: map[int32]string{0: "0-0", 1: "1-5", 2: "2-0"},
+		},
+		{
+			name: "datetime between records",
+			req: func() validate.Request {
+				r := emuRequest(reset.ModeDatetime, 2, 0)
+				r.ResetDatetime = between(8)
+				return r
+			}(),
+			want:  map[int32]int64{0: 8, 1: committed, 2: 8},
+			value: map[int32]string{0: "0-8", 1: "1-5", 2: "2-8"},
+		},
+		{
+			// The target is the end of the log; the record produced after the reset is the first one read.
+			name:    "latest",
+			req:     emuRequest(reset.ModeLatest, 0, 2),
+			produce: true,
+			want:    map[int32]int64{0: records, 1: committed, 2: records},
+			value:   map[int32]string{0: "0-0", 1: "1-5", 2: "2-0"},
+		},
+		{
+			name: "all partitions",
+			req: func() validate.Request {
+				r := emuRequest(reset.ModeDatetime)
+				r.AllPartitions, r.ResetDatetime = true, between(2)
+				return r
+			}(),
+			want:  map[int32]int64{0: 2, 1: 2, 2: 2},
+			value: map[int32]string{0: "0-2", 1: "1-2", 2: "2-2"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, d := newEmuService(t, nil, allOn())
+			seeded(t, d)
+			res, err := s.Reset(emuCtx(t), tt.req)
+			if err != nil {
+				t.Fatalf("Reset: %v", err)
+			}
+			if !res.Verified || res.RequestID == "" {
+				t.Errorf("got Verified %v RequestId %q, want true and non-empty", res.Verified, res.RequestID)
+			}
+			wantParts := len(tt.req.PartitionNos)
+			if tt.req.AllPartitions {
+				wantParts = partitions
+			}
+			if len(res.Partitions) != wantParts {
+				t.Fatalf("got %d partitions, want %d", len(res.Partitions), wantParts)
+			}
+			for _, p := range res.Partitions {
+				want := tt.want[int32(p.PartitionNo)]
+				if p.TargetOffset != want || p.ResultOffset == nil || *p.ResultOffset != want {
+					t.Errorf("partition %d: got TargetOffset %d ResultOffset %s, want %d %d",
+						p.PartitionNo, p.TargetOffset, results(reset.Result{Partitions: []reset.PartitionResult{p}})[0],
+						want, want)
+				}
+			}
+			if tt.produce {
+				d.Produce(t, testkit.Topic, partitions, 1)
+			}
+			first := d.FirstRecords(t, testkit.Group, testkit.Topic, partitions)
+			for p, want := range tt.want {
+				r := first[p]
+				if r.Offset != want || string(r.Value) != tt.value[p] {
+					t.Errorf("partition %d: consumer read first offset %d value %q, want %d %q",
+						p, r.Offset, r.Value, want, tt.value[p])
+				}
+			}
+		})
+	}
+}
+
+func TestEmulatorBatchWithinRateLimit(t *testing.T) {
+	const n = 30
+	s, d := newEmuService(t, nil, allOn()) // the emulator's default limit: 20 requests/s per action
+	seeded(t, d)
+	reqs := make([]validate.Request, n)
+	for i := range reqs {
+		reqs[i] = emuRequest(reset.ModeDatetime, 0, 1, 2)
+		reqs[i].ResetDatetime = between(i % records)
+	}
+
+	before := calls(d)
+	start := time.Now()
+	out := s.Batch(emuCtx(t), reqs)
+	took := time.Since(start)
+	t.Logf("%d resets in %s", n, took.Round(time.Millisecond))
+
+	if out.Failed != 0 {
+		for i, it := range out.Items {
+			if it.Err != nil {
+				t.Errorf("reset %d: %v", i, it.Err)
+			}
+		}
+		t.Fatalf("got %d failed resets, want 0", out.Failed)
+	}
+	for i, it := range out.Items {
+		if it.Result == nil || !it.Result.Verified {
+			t.Errorf("reset %d: got %+v, want a verified result", i, it.Result)
+		}
+	}
+	// Each reset that applies at once costs one page of groups for the precheck and one verify poll, one
+	// subscription detail, one offset lookup and the reset. More calls are retries: RequestLimitExceeded.
+	perReset := map[string]int{actDescribeGroups: 2, actDescribeDetail: 1, actDescribeTimes: 1, actReset: 1}
+	got := callsSince(d, before)
+	for _, a := range actions {
+		if want := n * perReset[a]; got[a] != want {
+			t.Errorf("%s: got %d calls, want %d: %d retries (the SDK retries RequestLimitExceeded, our client "+
+				"network failures and InternalError)", a, got[a], want, got[a]-want)
+		}
+	}
+	// At most 20 calls per action pass at once, then 20/s: the 60 DescribeConsumerGroups take over 2s.
+	if took < 2*time.Second-100*time.Millisecond {
+		t.Errorf("got %s for %d resets, want at least 2s: the client's 20/s limiter did not pace them", took, n)
+	}
+}
+
+func TestEmulatorPrecheckAndVerifySwitches(t *testing.T) {
+	t.Run("precheck off, active group: verify catches the ignored reset", func(t *testing.T) {
+		s, d := newEmuService(t, nil, reset.Options{Precheck: false, Verify: true})
+		seeded(t, d)
+		const client = "unchecked-consumer"
+		d.Join(t, testkit.Group, testkit.Topic, client)
+
+		res, err := s.Reset(emuCtx(t), emuRequest(reset.ModeEarliest, 0, 1))
+		if err == nil {
+			t.Fatalf("got success %+v, want %s", res, reset.CodeResetNotApplied)
+		}
+		e := wantEmuError(t, err, reset.KindConflict, reset.CodeResetNotApplied)
+		if e.RequestID == "" {
+			t.Errorf("got empty RequestId, want the reset's")
+		}
+		if got := d.Emu.Calls(actReset); got != 1 {
+			t.Errorf("got %d %s calls, want 1 (answered success, silently ignored)", got, actReset)
+		}
+		if got := memberIDs(e.Details); !slices.Equal(got, []string{client}) {
+			t.Errorf("got Details members %v, want [%s]", got, client)
+		}
+	})
+
+	tests := []struct {
+		name       string
+		opts       reset.Options
+		wantGroups int // DescribeConsumerGroups calls in all
+		wantDetail int
+	}{
+		{"verify off", reset.Options{Precheck: true, Verify: false}, 1, 1},
+		{"precheck and verify off", reset.Options{}, 0, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, d := newEmuService(t, nil, tt.opts)
+			seeded(t, d)
+			res, err := s.Reset(emuCtx(t), emuRequest(reset.ModeEarliest, 0, 1))
+			if err != nil {
+				t.Fatalf("Reset: %v", err)
+			}
+			if res.Verified || res.RequestID == "" {
+				t.Errorf("got Verified %v RequestId %q, want false and non-empty", res.Verified, res.RequestID)
+			}
+			if got := results(res); !slices.Equal(got, []string{"nil", "nil"}) {
+				t.Errorf("got ResultOffsets %v, want none", got)
+			}
+			got := calls(d)
+			want := map[string]int{actDescribeGroups: tt.wantGroups, actDescribeDetail: tt.wantDetail,
+				actDescribeTimes: 1, actReset: 1}
+			if !maps.Equal(got, want) {
+				t.Errorf("got calls %v, want %v", got, want)
+			}
+			// Unverified is not unapplied: the group was Empty, so the reset took effect.
+			if got := d.Committed(t, testkit.Group); !maps.Equal(got, map[int32]int64{0: 0, 1: 0, 2: committed}) {
+				t.Errorf("got committed offsets %v, want 0 0 %d", got, committed)
+			}
+		})
+	}
+}
