@@ -33,8 +33,9 @@ test: lint build test-unit fuzz-short ## what CI runs: lint, build, race tests, 
 fuzz: ## every fuzz target for $(LONGFUZZ) (set LONGFUZZ=5m for a soak)
 	bash bench/fuzz.sh $(LONGFUZZ)
 
-run: build ## the demo: emulator + function + dry run, reset, refused reset, as tables
-	$(GO) run ./cmd/scflocal demo -bin $(BIN)
+run: ## the demo: emulator + function (built for this machine) + dry run, reset, refused reset, as tables
+	$(GO) build -o bin/main-local .
+	$(GO) run ./cmd/scflocal demo -bin bin/main-local
 
 bench: build ## benchmarks; writes docs/PERFORMANCE.md
 	bash bench/run.sh

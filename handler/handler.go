@@ -84,8 +84,25 @@ type invocation struct {
 	caller    string
 }
 
+// maxReplyMargin bounds the time kept before the invocation deadline to encode and return the reply.
+const maxReplyMargin = 200 * time.Millisecond
+
+// withReplyMargin ends ctx a margin (a tenth of the time left, at most maxReplyMargin) before its deadline.
+// SCF ends the invocation at the deadline itself: a reply that comes even a little after it is lost, and the
+// caller sees the platform's timeout instead of our 504 naming the DTS call that ran out of time.
+func withReplyMargin(ctx context.Context) (context.Context, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return context.WithCancel(ctx)
+	}
+	margin := min(time.Until(deadline)/10, maxReplyMargin)
+	return context.WithDeadline(ctx, deadline.Add(-max(margin, 0)))
+}
+
 // Invoke handles one SCF invocation.
 func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	ctx, cancel := withReplyMargin(ctx)
+	defer cancel()
 	inv := invocation{start: time.Now()}
 	if fc, ok := functioncontext.FromContext(ctx); ok {
 		inv.requestID = fc.RequestID

@@ -164,3 +164,32 @@ func strconvQuote(s string) string {
 	b, _ := json.Marshal(s)
 	return string(b)
 }
+
+func TestWorkContextEndsBeforeTheDeadline(t *testing.T) {
+	tests := []struct {
+		left       time.Duration
+		wantMargin time.Duration
+	}{
+		{10 * time.Second, answerMargin},
+		{500 * time.Millisecond, 100 * time.Millisecond}, // a fifth of a short remainder
+	}
+	for _, tt := range tests {
+		deadline := time.Now().Add(tt.left)
+		parent, cancel := context.WithDeadline(context.Background(), deadline)
+		ctx, cancelWork := workContext(parent)
+		got, ok := ctx.Deadline()
+		margin := deadline.Sub(got)
+		if !ok || margin < tt.wantMargin-10*time.Millisecond || margin > tt.wantMargin+10*time.Millisecond {
+			t.Errorf("%v left: got a margin of %v, want about %v", tt.left, margin, tt.wantMargin)
+		}
+		cancelWork()
+		cancel()
+	}
+	if _, ok := func() (time.Time, bool) {
+		ctx, cancel := workContext(context.Background())
+		defer cancel()
+		return ctx.Deadline()
+	}(); ok {
+		t.Error("no deadline in: got one out, want none")
+	}
+}

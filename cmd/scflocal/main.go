@@ -4,6 +4,7 @@
 //
 //	scflocal invoke [-bin bin/main] [-env-file F] [-timeout 15s] [-table] [-region R] EVENT.json...
 //	scflocal serve  [-addr 127.0.0.1:9000] [-bin bin/main] [-env-file F] [-timeout 15s] [-region R]
+//	scflocal demo   [-bin bin/main] [-events events] [-v]
 //
 // invoke sends each event file ("-" is stdin) in order to one instance and prints each reply: the payload
 // as indented JSON, or with -table as a kafka-consumer-groups.sh-style table. It exits 1 if any invocation
@@ -13,6 +14,11 @@
 // serve is a local API Gateway: each HTTP request becomes an API Gateway event, so
 // `curl -X POST localhost:9000/reset -d @payload.json` reaches the function. It prints
 // "gateway http://HOST:PORT" once the function answers, and stops (killing the function) on SIGINT/SIGTERM.
+//
+// demo (what `make run` runs) starts the DTS emulator in this process, produces records and a consumer
+// group position, runs the function against it, and walks through a dry run, a reset, a refused reset of an
+// active group and a consumer resuming where the reset put it, each printed as a table. It exits 0 only when
+// every step behaved as expected, and stops everything it started.
 //
 // The env file (KEY=VALUE lines, # comments) becomes both the process environment, which the function
 // reads its configuration from at start, and every invocation's Environment, which is how SCF delivers
@@ -41,6 +47,7 @@ import (
 const usage = `usage:
   scflocal invoke [-bin bin/main] [-env-file F] [-timeout 15s] [-table] [-region R] EVENT.json...
   scflocal serve  [-addr 127.0.0.1:9000] [-bin bin/main] [-env-file F] [-timeout 15s] [-region R]
+  scflocal demo   [-bin bin/main] [-events events] [-v]
 `
 
 func main() {
@@ -98,6 +105,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return invoke(ctx, args[1:], stdin, stdout, stderr)
 	case "serve":
 		return serve(ctx, args[1:], stdout, stderr)
+	case "demo":
+		return demo(ctx, args[1:], stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

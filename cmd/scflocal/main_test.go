@@ -16,8 +16,9 @@ import (
 	"time"
 )
 
-// scflocalBin and fnBin are built once per test run: the command is driven from outside, as a user would.
-var scflocalBin, fnBin string
+// scflocalBin, fnBin (a test function) and dtsresetBin (the real one, for the demo) are built once per test
+// run: the command is driven from outside, as a user would.
+var scflocalBin, fnBin, dtsresetBin string
 
 func TestMain(m *testing.M) { os.Exit(runMain(m)) }
 
@@ -28,10 +29,10 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	scflocalBin, fnBin = filepath.Join(dir, "scflocal"), filepath.Join(dir, "main")
+	scflocalBin, fnBin, dtsresetBin = filepath.Join(dir, "scflocal"), filepath.Join(dir, "main"), filepath.Join(dir, "dtsreset")
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	for out, pkg := range map[string]string{scflocalBin: ".", fnBin: "../../internal/scflocal/testdata/fn"} {
+	for out, pkg := range map[string]string{scflocalBin: ".", fnBin: "../../internal/scflocal/testdata/fn", dtsresetBin: "../.."} {
 		if b, err := exec.CommandContext(ctx, "go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "build %s: %v\n%s", pkg, err, b)
 			return 1

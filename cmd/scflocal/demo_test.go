@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDemo runs `make run`'s command against the real function: it is one of the README's two commands.
+func TestDemo(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	start := time.Now()
+	out, err := exec.CommandContext(ctx, scflocalBin, "demo", "-bin", dtsresetBin, "-events", "../../events").CombinedOutput()
+	if err != nil {
+		t.Fatalf("scflocal demo: %v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"[1/4] Dry run", "HTTP 200",
+		"[2/4] Reset", "PARTITION  CURRENT-OFFSET  TARGET-OFFSET  RESULT-OFFSET\n0          15              8              8\n",
+		"[3/4] A consumer", "HTTP 409", "ERROR FailedOperation.GroupActive: ", "orders-sync-worker (partitions 0-2)",
+		"[4/4] The consumer stops", "0          8       ",
+		"demo: all 4 steps behaved as expected\n",
+	} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(string(out), "FAILED") {
+		t.Errorf("a step failed:\n%s", out)
+	}
+	if d := time.Since(start); d > 60*time.Second {
+		t.Errorf("the demo took %v; the README promises well under a minute", d)
+	}
+}
+
+// TestDemoFailsWhenAStepMisbehaves: a function that answers something else (here the echo function) must not
+// pass for a working demo.
+func TestDemoFailsWhenAStepMisbehaves(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, scflocalBin, "demo", "-bin", fnBin, "-events", "../../events").CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit: got %v, want status 1\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "FAILED") || !strings.Contains(string(out), "did not behave as expected") {
+		t.Errorf("want the failed steps reported:\n%s", out)
+	}
+}
+
+func TestDemoMissingBinary(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, scflocalBin, "demo", "-bin", "/nonexistent/main").CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), "make build") {
+		t.Errorf("got %v %s, want exit status 1 suggesting make build", err, out)
+	}
+}
