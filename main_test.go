@@ -469,7 +469,7 @@ func TestActiveGroupRefused(t *testing.T) {
 // TestDeadline: DTS answers after the invocation's deadline. The function must answer by its deadline with a
 // timeout error, not run past it (SCF would kill it and the caller would get a bare "task timed out").
 // The bound below is a correctness bound on deadline handling, not a speed test: the handler stops its work
-// 200 ms before the deadline (handler.answerMargin) so that the reply, measured here from the RPC call, arrives
+// up to 200 ms before the deadline (handler.maxReplyMargin) so that the reply, measured here from the RPC call, arrives
 // before the deadline itself.
 func TestDeadline(t *testing.T) {
 	d := startDTS(t)

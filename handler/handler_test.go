@@ -165,18 +165,18 @@ func strconvQuote(s string) string {
 	return string(b)
 }
 
-func TestWorkContextEndsBeforeTheDeadline(t *testing.T) {
+func TestReplyMarginEndsWorkBeforeTheDeadline(t *testing.T) {
 	tests := []struct {
 		left       time.Duration
 		wantMargin time.Duration
 	}{
-		{10 * time.Second, answerMargin},
-		{500 * time.Millisecond, 100 * time.Millisecond}, // a fifth of a short remainder
+		{10 * time.Second, maxReplyMargin},
+		{500 * time.Millisecond, 50 * time.Millisecond}, // a tenth of a short remainder
 	}
 	for _, tt := range tests {
 		deadline := time.Now().Add(tt.left)
 		parent, cancel := context.WithDeadline(context.Background(), deadline)
-		ctx, cancelWork := workContext(parent)
+		ctx, cancelWork := withReplyMargin(parent)
 		got, ok := ctx.Deadline()
 		margin := deadline.Sub(got)
 		if !ok || margin < tt.wantMargin-10*time.Millisecond || margin > tt.wantMargin+10*time.Millisecond {
@@ -186,7 +186,7 @@ func TestWorkContextEndsBeforeTheDeadline(t *testing.T) {
 		cancel()
 	}
 	if _, ok := func() (time.Time, bool) {
-		ctx, cancel := workContext(context.Background())
+		ctx, cancel := withReplyMargin(context.Background())
 		defer cancel()
 		return ctx.Deadline()
 	}(); ok {
