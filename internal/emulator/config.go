@@ -50,14 +50,18 @@ type ConsumerGroup struct {
 
 // Fault is an injected misbehaviour for requests of Action ("*" for every action). In order, a matching fault
 // sleeps DelayMs (stopping early when the request's context ends), then either drops the connection without an
-// answer (Drop) or answers the error Code (with Message, or a generated one); a fault with only DelayMs lets
-// the action run after the delay. Times is how many requests it applies to; 0 means every request, forever.
+// answer (Drop), answers the error Code (with Message, or a generated one) in the API's envelope, or answers
+// the HTTP Status with the raw Body and no envelope, as a broken gateway in front of the API would (an HTML
+// 502 page, a truncated reply); a fault with only DelayMs lets the action run after the delay. Times is how
+// many requests it applies to; 0 means every request, forever.
 type Fault struct {
 	Action  string `json:"Action"`
 	Code    string `json:"Code"`
 	Message string `json:"Message"`
 	DelayMs int    `json:"DelayMs"`
 	Drop    bool   `json:"Drop"`
+	Status  int    `json:"Status"`
+	Body    string `json:"Body"`
 	Times   int    `json:"Times"`
 }
 
@@ -164,7 +168,8 @@ func decodeConfig(b []byte, cfg *Config) error {
 		"Faults": list(&cfg.Faults, func(f *Fault) map[string]func(json.RawMessage, string) error {
 			return map[string]func(json.RawMessage, string) error{
 				"Action": value(&f.Action), "Code": value(&f.Code), "Message": value(&f.Message),
-				"DelayMs": value(&f.DelayMs), "Drop": value(&f.Drop), "Times": value(&f.Times),
+				"DelayMs": value(&f.DelayMs), "Drop": value(&f.Drop), "Status": value(&f.Status),
+				"Body": value(&f.Body), "Times": value(&f.Times),
 			}
 		}),
 	})
@@ -382,12 +387,20 @@ func validateFault(f Fault) error {
 		return &paramError{"Drop", "a fault either drops the connection or answers Code, not both"}
 	case f.Code == "" && f.Message != "":
 		return &paramError{"Message", "a Message needs a Code"}
+	case f.Status != 0 && (f.Status < 100 || f.Status > 599):
+		return &paramError{"Status", fmt.Sprintf("want an HTTP status 100-599 (or 0 for none), got %d", f.Status)}
+	case f.Status != 0 && (f.Code != "" || f.Drop):
+		return &paramError{"Status", "a fault answers one of Code, Drop or Status, not several"}
+	case f.Status == 0 && f.Body != "":
+		return &paramError{"Body", "a Body needs a Status"}
+	case len(f.Body) > maxBody:
+		return &paramError{"Body", fmt.Sprintf("want at most %d bytes, got %d", maxBody, len(f.Body))}
 	case f.DelayMs < 0 || f.DelayMs > 600000:
 		return &paramError{"DelayMs", fmt.Sprintf("want 0-600000, got %d", f.DelayMs)}
 	case f.Times < 0:
 		return &paramError{"Times", fmt.Sprintf("want 0 (forever) or more, got %d", f.Times)}
-	case f.Code == "" && !f.Drop && f.DelayMs == 0:
-		return &paramError{"Code", "a fault needs a Code, a DelayMs or Drop"}
+	case f.Code == "" && !f.Drop && f.Status == 0 && f.DelayMs == 0:
+		return &paramError{"Code", "a fault needs a Code, a DelayMs, Drop or a Status"}
 	}
 	return nil
 }

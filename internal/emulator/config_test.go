@@ -61,6 +61,13 @@ func TestConfigErrorsNameTheirPath(t *testing.T) {
 		{"drop and code", base(func(m map[string]any) { m["Faults"].([]any)[2].(map[string]any)["Code"] = "InternalError" }), "Faults[2].Drop"},
 		{"negative times", base(func(m map[string]any) { m["Faults"].([]any)[0].(map[string]any)["Times"] = -1 }), "Faults[0].Times"},
 		{"empty fault", `{"Region":"ap-guangzhou","Credentials":[{"SecretId":"a","SecretKey":"b"}],"Faults":[{"Action":"*"}]}`, "Faults[0].Code"},
+		{"status too low", base(func(m map[string]any) { m["Faults"].([]any)[1].(map[string]any)["Status"] = 99 }), "Faults[1].Status"},
+		{"status too high", base(func(m map[string]any) { m["Faults"].([]any)[1].(map[string]any)["Status"] = 600 }), "Faults[1].Status"},
+		{"status and code", base(func(m map[string]any) { m["Faults"].([]any)[0].(map[string]any)["Status"] = 502 }), "Faults[0].Status"},
+		{"status and drop", base(func(m map[string]any) { m["Faults"].([]any)[2].(map[string]any)["Status"] = 502 }), "Faults[2].Status"},
+		{"body without status", base(func(m map[string]any) { m["Faults"].([]any)[1].(map[string]any)["Body"] = "<html>" }), "Faults[1].Body"},
+		{"status not a number", base(func(m map[string]any) { m["Faults"].([]any)[1].(map[string]any)["Status"] = "502" }), "Faults[1].Status"},
+		{"unknown fault field", base(func(m map[string]any) { m["Faults"].([]any)[1].(map[string]any)["HTTPStatus"] = 502 }), "Faults[1].HTTPStatus"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -237,7 +237,7 @@ func errorf(code, format string, args ...any) *apiError {
 }
 
 // ServeHTTP answers TencentCloud API 3.0 requests. Whatever happens, the answer is HTTP 200 with the
-// {"Response": ...} envelope, except for a dropped connection.
+// {"Response": ...} envelope, except for the faults that drop the connection or answer a raw Status.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	requestID := newRequestID()
 	action := r.Header.Get("X-TC-Action")
@@ -246,7 +246,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.mu.Unlock()
 
 	result, err := e.serve(w, r, action)
-	if errors.Is(err, errDropped) {
+	if errors.Is(err, errDropped) || errors.Is(err, errAnswered) {
 		return
 	}
 	var body any
@@ -278,7 +278,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(body)
 }
 
-var errDropped = errors.New("connection dropped")
+var (
+	errDropped  = errors.New("connection dropped")
+	errAnswered = errors.New("answered without the envelope") // a Status fault wrote its raw answer
+)
 
 func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, action string) (any, error) {
 	if r.Method != http.MethodPost {
@@ -311,6 +314,14 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, action string) 
 		if f.Drop {
 			drop(w)
 			return nil, errDropped
+		}
+		if f.Status != 0 {
+			// No envelope, no RequestId, no JSON: what a gateway or load balancer in front of the API answers
+			// when the API behind it is down.
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(f.Status)
+			_, _ = io.WriteString(w, f.Body)
+			return nil, errAnswered
 		}
 		if f.Code != "" {
 			msg := f.Message
