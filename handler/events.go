@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"dtsreset/internal/reset"
 )
@@ -142,20 +143,28 @@ func DecodeEvent(data []byte) (Event, error) {
 	if len(trimmed) > 4*MaxBodyBytes {
 		// An HTTP body over the limit makes the whole event large; refuse before parsing it. A quick look for
 		// httpMethod keeps HTTP callers on an integration response (a 413, not a failed invocation).
-		ev := Event{Trigger: TriggerDirect}
-		if bytes.Contains(trimmed, []byte(`"httpMethod"`)) {
-			ev = Event{Trigger: TriggerFunctionURL, HTTP: &HTTPEvent{}}
-		}
-		return ev, tooLarge()
+		return guessHTTP(trimmed, TriggerDirect), tooLarge()
 	}
 	var p probe
 	if err := json.Unmarshal(trimmed, &p); err != nil {
-		return Event{}, invalidEvent("the event is not valid JSON: %s", jsonProblem(err))
+		// Same look as above: an HTTP event we cannot parse (nested too deeply, say) still gets a 400
+		// integration response rather than a failed invocation.
+		return guessHTTP(trimmed, ""), invalidEvent("the event is not valid JSON: %s", jsonProblem(err))
 	}
 	switch {
 	case p.HTTPMethod != nil:
+		if key, dup := duplicateKey(trimmed); dup {
+			ev := Event{Trigger: TriggerFunctionURL}
+			if p.RequestContext != nil {
+				ev.Trigger = TriggerAPIGateway
+			}
+			return ev, duplicateKeyError(key)
+		}
 		return decodeHTTP(trimmed, p.RequestContext != nil)
 	case p.Type != nil && strings.EqualFold(*p.Type, "timer"):
+		if key, dup := duplicateKey(trimmed); dup {
+			return Event{}, duplicateKeyError(key)
+		}
 		return decodeTimer(trimmed)
 	default:
 		if len(trimmed) > MaxBodyBytes {
@@ -210,6 +219,55 @@ func decodeTimer(data []byte) (Event, error) {
 	return Event{Trigger: TriggerTimer, Payload: msg, Timer: &ev}, nil
 }
 
+// guessHTTP is the event to answer when the event cannot be parsed: an HTTP one (so the caller gets an
+// integration response) when it mentions httpMethod, else an event of the fallback trigger.
+func guessHTTP(data []byte, fallback Trigger) Event {
+	switch {
+	case !bytes.Contains(data, []byte(`"httpMethod"`)):
+		return Event{Trigger: fallback}
+	case bytes.Contains(data, []byte(`"requestContext"`)):
+		return Event{Trigger: TriggerAPIGateway, HTTP: &HTTPEvent{}}
+	default:
+		return Event{Trigger: TriggerFunctionURL, HTTP: &HTTPEvent{}}
+	}
+}
+
+// duplicateKey returns a top-level key of the valid JSON object data given more than once, compared as
+// encoding/json matches keys to fields (case-insensitively, with Unicode folding: "ſ" is "s"). encoding/json
+// would silently keep the last one, so an event with two bodies, or a timer event with two Messages, would
+// run whichever came last; such an event is refused instead.
+func duplicateKey(data []byte) (string, bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil {
+		return "", false
+	}
+	seen := make(map[string]bool, 16)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false
+		}
+		key, _ := tok.(string)
+		folded := strings.Map(func(r rune) rune { return unicode.ToUpper(unicode.ToLower(r)) }, key)
+		if seen[folded] {
+			return key, true
+		}
+		seen[folded] = true
+		var skip json.RawMessage
+		if err := dec.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
+}
+
+func duplicateKeyError(key string) *reset.Error {
+	if len(key) > 64 {
+		key = strings.ToValidUTF8(key[:64], "") + "…"
+	}
+	return invalidEvent("the event has the key %q more than once (keys match case-insensitively); give each key once", key)
+}
+
 func invalidEvent(format string, args ...any) *reset.Error {
 	return reset.Errorf(reset.KindInvalid, reset.CodeInvalidParameter, format, args...)
 }
@@ -223,6 +281,8 @@ func jsonProblem(err error) string {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &syntax) && strings.Contains(syntax.Error(), "max depth"):
+		return "it is nested too deeply"
 	case errors.As(err, &syntax):
 		return fmt.Sprintf("syntax error at byte %d", syntax.Offset)
 	case errors.As(err, &typ):

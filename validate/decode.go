@@ -350,10 +350,10 @@ func unknownProblem(path, key string, candidates []string) FieldError {
 }
 
 // keyField is the Field of a problem with a key: its path, with an empty key written "" so the field is never
-// blank.
+// blank, and a key longer than maxQuoted shortened as messages shorten it, so a 60 KB key is not echoed back.
 func keyField(path, key string) string {
-	if key == "" {
-		return path + `""`
+	if key == "" || len(key) > maxQuoted {
+		return path + quote(key)
 	}
 	return path + key
 }

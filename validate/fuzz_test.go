@@ -12,8 +12,9 @@ import (
 
 // FuzzDecode feeds arbitrary bytes to Decode. Invariants:
 //   - it never panics;
-//   - on success every request satisfies the rules again: encoded as JSON and decoded with Payload (same clock)
-//     it comes back unchanged, so normalising is idempotent and nothing invalid slips through;
+//   - on success there are 1 to 50 requests (exactly 1 when it is not a batch), every request satisfies the
+//     rules as checkRequest (batch_fuzz_test.go) states them without the validator, and encoded as JSON and
+//     decoded with Payload (same clock) it comes back unchanged, so normalising is idempotent;
 //   - on failure err is an *Error holding at least one FieldError, each with a field, a rule and a message.
 //
 // The corpus is seeded with the payloads below and with every *.json under ../events/ when that directory exists.
@@ -45,7 +46,7 @@ func FuzzDecode(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		reqs, _, err := Decode(data, now)
+		reqs, batch, err := Decode(data, now)
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {
@@ -64,10 +65,13 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		if len(reqs) == 0 {
-			t.Fatal("no requests and no error")
+		if len(reqs) == 0 || len(reqs) > maxBatch || !batch && len(reqs) != 1 {
+			t.Fatalf("got %d requests (batch %v), want 1 to %d, and 1 for a single reset", len(reqs), batch, maxBatch)
 		}
 		for i, req := range reqs {
+			if err := checkRequest(req, now); err != nil {
+				t.Fatalf("request %d %+v breaks a rule: %v", i, req, err)
+			}
 			again, err := json.Marshal(req)
 			if err != nil {
 				t.Fatalf("Marshal: %v", err)
