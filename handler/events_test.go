@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -211,4 +212,35 @@ func FuzzDecodeEvent(f *testing.F) {
 			t.Fatalf("trigger %q does not match the decoded event", ev.Trigger)
 		}
 	})
+}
+
+func TestDuplicateKey(t *testing.T) {
+	many := func(n int, dup string) string {
+		var b strings.Builder
+		b.WriteString("{")
+		for i := range n {
+			fmt.Fprintf(&b, `"k%d":{"k%d":[1,"x"]},`, i, i)
+		}
+		b.WriteString(dup + `}`)
+		return b.String()
+	}
+	tests := []struct {
+		name, data, want string
+		dup              bool
+	}{
+		{"none", `{"body":"{\"body\":1}","headers":{"body":"x"}}`, "", false},
+		{"same", `{"body":"a","body":"b"}`, "body", true},
+		{"case", `{"Body":"a","body":"b"}`, "body", true},
+		{"long s", `{"isBase64Encoded":true,"isBaſe64Encoded":false}`, "isBaſe64Encoded", true},
+		{"escaped", `{"body":"a","bod\u0079":"b"}`, "body", true},
+		{"quote in value", `{"a":"x\"y","b":"\\","a2":1}`, "", false},
+		{"many keys, no duplicate", many(200, `"last":1`), "", false},
+		{"many keys, duplicate past the pairwise limit", many(200, `"K150":1`), "K150", true},
+	}
+	for _, tt := range tests {
+		got, dup := duplicateKey([]byte(tt.data))
+		if dup != tt.dup || got != tt.want {
+			t.Errorf("%s: got %q %v, want %q %v", tt.name, got, dup, tt.want, tt.dup)
+		}
+	}
 }
