@@ -130,7 +130,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			return h.answerError(&inv, err, nil)
 		}
 	}
-	reqs, batch, err := validate.Decode(ev.Payload, h.now())
+	reqs, batch, err := validate.Decode(ev.Payload, h.clock(ev))
 	if err != nil {
 		return h.answerError(&inv, reset.Invalid(err), nil)
 	}
@@ -159,6 +159,22 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		status = http.StatusMultiStatus
 	}
 	return h.encodeResult(&inv, status, batchReply(out), "")
+}
+
+// clock is the "now" of relative datetimes (now-2h). For a timer it is the time the trigger fired (the event's
+// Time), not the moment this invocation runs: SCF retries a failed timer invocation with the same event, and
+// the retry must reset to the same point, or a retry minutes later would quietly move the group elsewhere. A
+// Time that is missing, unreadable, in the future or more than a day old is not trusted.
+func (h *Handler) clock(ev Event) time.Time {
+	now := h.now()
+	if ev.Timer == nil {
+		return now
+	}
+	fired, err := time.Parse(time.RFC3339, ev.Timer.Time)
+	if err != nil || fired.After(now) || now.Sub(fired) > 24*time.Hour {
+		return now
+	}
+	return fired
 }
 
 func (h *Handler) authorizeHTTP(ev *HTTPEvent) error {

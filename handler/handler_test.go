@@ -193,3 +193,35 @@ func TestReplyMarginEndsWorkBeforeTheDeadline(t *testing.T) {
 		t.Error("no deadline in: got one out, want none")
 	}
 }
+
+// TestTimerRelativeTimeIsAnchoredToTheTrigger guards SCF's retries of timer invocations: a retry minutes later
+// must resolve now-1h to the same ResetDatetime as the first attempt.
+func TestTimerRelativeTimeIsAnchoredToTheTrigger(t *testing.T) {
+	payload := `{\"SubscribeId\":\"subs-demo000001\",\"TopicName\":\"t\",\"ConsumerGroupName\":\"g1\",\"PartitionNos\":[0],\"ResetMode\":\"datetime\",\"ResetDatetime\":\"now-1h\"}`
+	fired := time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		time string
+		now  time.Time
+		want string // Beijing time
+	}{
+		{"first attempt", "2026-11-28T02:00:00Z", fired, "2026-11-28 09:00:00"},
+		{"retry 7 minutes later", "2026-11-28T02:00:00Z", fired.Add(7 * time.Minute), "2026-11-28 09:00:00"},
+		{"Time in the future is not trusted", "2026-11-28T03:00:00Z", fired, "2026-11-28 09:00:00"},
+		{"Time two days old is not trusted", "2026-11-26T02:00:00Z", fired, "2026-11-28 09:00:00"},
+		{"unreadable Time", "yesterday", fired, "2026-11-28 09:00:00"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := &recordingResetter{}
+			h := New(rec, Options{Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return tt.now }})
+			event := `{"Type":"Timer","TriggerName":"nightly","Time":"` + tt.time + `","Message":"` + payload + `"}`
+			if _, err := h.Invoke(context.Background(), []byte(event)); err != nil {
+				t.Fatal(err)
+			}
+			if len(rec.calls) != 1 || len(rec.calls[0]) != 1 || rec.calls[0][0].ResetDatetime != tt.want {
+				t.Errorf("got %+v, want ResetDatetime %s", rec.calls, tt.want)
+			}
+		})
+	}
+}

@@ -57,8 +57,11 @@ func (s *Service) verify(ctx context.Context, req validate.Request, requestID st
 		return e
 	}
 	if !observed {
-		e := Errorf(KindTimeout, CodeDeadlineExceeded, "DTS accepted the reset (RequestId %s) but there was no "+
-			"time left to verify it before the invocation deadline", requestID)
+		// No poll answered within the verify window: whether that window was the invocation deadline or the
+		// verify timeout, the reset's outcome is unknown, which is a timeout and not "not applied".
+		e := Errorf(KindTimeout, CodeDeadlineExceeded, "DTS accepted the reset (RequestId %s) but DescribeConsumerGroups "+
+			"did not answer within the verify window (%s, or less before the invocation deadline), so the result is "+
+			"unknown: check the group's offsets, or retry (a reset is idempotent)", requestID, s.opts.VerifyTimeout)
 		e.RequestID = requestID
 		return e
 	}
