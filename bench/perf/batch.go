@@ -23,7 +23,7 @@ type Batch struct {
 	TotalRPS   float64        `json:"total_requests_per_s"`
 	Busiest    string         `json:"busiest_action"`
 	BusiestRPS float64        `json:"busiest_requests_per_s"` // over the whole batch, initial burst included
-	// SustainedRPS is the busiest action's rate after its first 20 requests (the burst both limiters allow).
+	// SustainedRPS is the busiest action's rate after its first 20 requests (the API's burst; our client's is 10).
 	SustainedRPS float64 `json:"busiest_sustained_requests_per_s"`
 	ResetsPerS   float64 `json:"resets_per_s"`
 	RSSKiB       int     `json:"rss_kib"`
@@ -107,7 +107,7 @@ func runBatch(args []string) error {
 	}
 	fmt.Printf("batch of %d resets (checks on) against the emulator's 20/s per action: %.2fs, %.1f resets/s\n", *n, res.DurationS, res.ResetsPerS)
 	fmt.Printf("  calls %v, all actions %.1f requests/s\n", res.Calls, res.TotalRPS)
-	fmt.Printf("  busiest action %s: %.1f requests/s over the batch, %.1f/s sustained after the burst of 20\n", res.Busiest, res.BusiestRPS, res.SustainedRPS)
+	fmt.Printf("  busiest action %s: %.1f requests/s over the batch, %.1f/s sustained after the first 20\n", res.Busiest, res.BusiestRPS, res.SustainedRPS)
 	fmt.Printf("  RequestLimitExceeded answers %v; failed items %d %v; VmHWM %d KiB\n", res.Throttled, res.Failed, res.FailCodes, res.RSSKiB)
 	return writeJSON(*out, "batch.json", res)
 }

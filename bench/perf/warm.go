@@ -40,7 +40,7 @@ type WarmRun struct {
 // runWarm runs n applied resets (alternately earliest and latest on partitions 0-2, so offsets really move)
 // through the protocol against the emulator without its rate limit, with checks on and off.
 //
-// Our client allows 20 requests/s per action (the API's limit) with a burst of 20. A reset with checks on
+// Our client allows 20 requests/s per action (the API's limit) with a burst of 10. A reset with checks on
 // makes two DescribeConsumerGroups calls (precheck, verify), so back to back the function sustains at most 10
 // resets/s and, once the burst is spent, each invocation would mostly measure the limiter's wait. The latency
 // series are therefore paced (start to start) just under that: 105 ms with checks on, 52 ms with them off
