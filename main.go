@@ -7,6 +7,7 @@ package main
 import (
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/tencentyun/scf-go-lib/cloudfunction"
 
@@ -20,7 +21,7 @@ func main() {
 	cfg, err := config.Load(os.Getenv)
 	logger := slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	if err != nil {
-		cloudfunction.StartHandler(handler.Failing(configError(logger, err), logger))
+		cloudfunction.StartHandler(handler.Failing(configError(logger, err, config.Variables(err)), logger))
 		return
 	}
 	client, err := dts.NewClient(dts.Options{
@@ -31,7 +32,7 @@ func main() {
 		Logger:      logger,
 	})
 	if err != nil {
-		cloudfunction.StartHandler(handler.Failing(configError(logger, err), logger))
+		cloudfunction.StartHandler(handler.Failing(configError(logger, err, []string{"DTS_ENDPOINT", "DTS_STS_ENDPOINT", "DTS_ROLE_ARN"}), logger))
 		return
 	}
 	service := reset.New(client, reset.Options{Precheck: cfg.Precheck, Verify: cfg.Verify, Logger: logger})
@@ -42,9 +43,11 @@ func main() {
 	}))
 }
 
-// configError keeps the instance alive and makes every invocation fail with a message naming the variable:
-// a crash at start would only show up as an opaque initialisation failure in the SCF console.
-func configError(logger *slog.Logger, err error) error {
+// configError keeps the instance alive and makes every invocation fail with a message naming the variables:
+// a crash at start would only show up as an opaque initialisation failure in the SCF console. The reply names
+// the variables but not their values, since it may go to an unauthenticated HTTP caller; the log has both.
+func configError(logger *slog.Logger, err error, variables []string) error {
 	logger.Error("invalid configuration", "error", err.Error())
-	return reset.Errorf(reset.KindInternal, reset.CodeConfig, "invalid configuration: %s", err)
+	return reset.Errorf(reset.KindInternal, reset.CodeConfig, "invalid configuration of %s; the function's log says why",
+		strings.Join(variables, ", "))
 }

@@ -34,12 +34,12 @@ func (t Trigger) IsHTTP() bool { return t == TriggerAPIGateway || t == TriggerFu
 type HTTPEvent struct {
 	HTTPMethod      string              `json:"httpMethod"`
 	Path            string              `json:"path"`
-	Headers         map[string]string   `json:"headers"`
+	Headers         Headers             `json:"headers"`
 	QueryString     QueryString         `json:"queryString"`
 	Body            string              `json:"body"`
 	IsBase64Encoded bool                `json:"isBase64Encoded"`
 	RequestContext  *HTTPRequestContext `json:"requestContext"`
-	QueryParameters map[string]string   `json:"queryStringParameters"`
+	QueryParameters QueryString         `json:"queryStringParameters"`
 }
 
 // HTTPRequestContext is the API Gateway's requestContext.
@@ -52,12 +52,48 @@ type HTTPRequestContext struct {
 	Stage      string `json:"stage"`
 }
 
+// Headers are the request's headers. Names are matched case-insensitively, so an event that carries one name
+// in two spellings (authorization and Authorization) is refused: which one counted would be up to Go's map
+// order, and a bearer token check must not be a coin toss.
+type Headers map[string]string
+
+// UnmarshalJSON refuses a header name given twice in any case.
+func (h *Headers) UnmarshalJSON(data []byte) error {
+	if key, dup := duplicateKey(data); dup {
+		return &duplicateNameError{where: "headers", name: key}
+	}
+	var m map[string]string
+	if err := json.Unmarshal(data, &m); err != nil {
+		return err
+	}
+	*h = m
+	return nil
+}
+
+// duplicateNameError is a name repeated (in any case) inside headers or queryString.
+type duplicateNameError struct{ where, name string }
+
+func (e *duplicateNameError) Error() string {
+	return fmt.Sprintf("%s: %q is given more than once (names match case-insensitively)", e.where, shorten(e.name))
+}
+
+func shorten(s string) string {
+	if len(s) > 64 {
+		return strings.ToValidUTF8(s[:64], "") + "…"
+	}
+	return s
+}
+
 // QueryString is API Gateway's queryString: each value is a string, a list of strings, or true for a key
 // without a value.
 type QueryString map[string][]string
 
-// UnmarshalJSON accepts the value forms API Gateway sends.
+// UnmarshalJSON accepts the value forms API Gateway sends, and refuses a name given twice in any case
+// (dryRun and dryrun): which one counted would be up to Go's map order.
 func (q *QueryString) UnmarshalJSON(data []byte) error {
+	if key, dup := duplicateKey(data); dup {
+		return &duplicateNameError{where: "queryString", name: key}
+	}
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return err
@@ -96,7 +132,7 @@ func (q QueryString) Get(key string) (string, bool) {
 }
 
 // Header returns a header's value, matched case-insensitively (API Gateway lowercases some names, clients
-// send others as typed).
+// send others as typed); Headers refuses names given twice, so at most one matches.
 func (e *HTTPEvent) Header(name string) string {
 	for k, v := range e.Headers {
 		if strings.EqualFold(k, name) {
@@ -320,9 +356,7 @@ func foldKey(k []byte) string {
 }
 
 func duplicateKeyError(key string) *reset.Error {
-	if len(key) > 64 {
-		key = strings.ToValidUTF8(key[:64], "") + "…"
-	}
+	key = shorten(key)
 	return invalidEvent("the event has the key %q more than once (keys match case-insensitively); give each key once", key)
 }
 
@@ -338,7 +372,10 @@ func tooLarge() *reset.Error {
 func jsonProblem(err error) string {
 	var syntax *json.SyntaxError
 	var typ *json.UnmarshalTypeError
+	var dup *duplicateNameError
 	switch {
+	case errors.As(err, &dup):
+		return dup.Error()
 	case errors.As(err, &syntax) && strings.Contains(syntax.Error(), "max depth"):
 		return "it is nested too deeply"
 	case errors.As(err, &syntax):

@@ -170,6 +170,18 @@ func FuzzAPIGatewayEvent(f *testing.F) {
 		if method != http.MethodPost {
 			t.Fatalf("the resetter ran for method %q", method)
 		}
+		// The effective Authorization is the fuzzed header when it names Authorization in any case (a second
+		// spelling beside ours must be refused as a duplicate, not picked at random).
+		auth := "Bearer " + testToken
+		if strings.EqualFold(hdrName, "authorization") {
+			if hdrName != "authorization" {
+				t.Fatalf("the resetter ran with two Authorization headers (%q and authorization)", hdrName)
+			}
+			auth = hdrValue
+		}
+		if got, ok := strings.CutPrefix(auth, "Bearer "); !ok || strings.TrimSpace(got) != testToken {
+			t.Fatalf("the resetter ran with Authorization %q, want the right bearer token", auth)
+		}
 		for _, c := range rec.calls {
 			checkPassed(t, c)
 		}

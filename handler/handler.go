@@ -134,9 +134,13 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if err != nil {
 		return h.answerError(&inv, reset.Invalid(err), nil)
 	}
-	if ev.HTTP != nil && queryDryRun(ev.HTTP) {
+	if ev.HTTP != nil {
+		dry, err := queryDryRun(ev.HTTP)
+		if err != nil {
+			return h.answerError(&inv, err, reqs)
+		}
 		for i := range reqs {
-			reqs[i].DryRun = true
+			reqs[i].DryRun = reqs[i].DryRun || dry
 		}
 	}
 	if err := h.authorizeSubscriptions(reqs); err != nil {
@@ -154,11 +158,29 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	for i, item := range out.Items {
 		h.logOutcome(&inv, reqs[i], item.Result, item.Err)
 	}
-	status := http.StatusOK
-	if out.Failed > 0 {
-		status = http.StatusMultiStatus
+	if out.Failed == 0 {
+		return h.encodeResult(&inv, http.StatusOK, batchReply(out), "")
 	}
-	return h.encodeResult(&inv, status, batchReply(out), "")
+	if ev.Trigger.IsHTTP() {
+		return h.encodeResult(&inv, http.StatusMultiStatus, batchReply(out), "")
+	}
+	// A timer or direct batch with a failed item fails the invocation, with the whole batch reply as the
+	// message: SCF then applies its retry and dead-letter policy, and a retry is safe because every reset is
+	// idempotent (items that succeeded are simply applied again).
+	body, err := marshal(batchReply(out))
+	if err != nil {
+		return nil, err
+	}
+	return nil, &InvokeError{Body: body, Err: firstError(out)}
+}
+
+func firstError(out reset.BatchResult) *reset.Error {
+	for _, item := range out.Items {
+		if item.Err != nil {
+			return reset.AsError(item.Err)
+		}
+	}
+	return nil
 }
 
 // clock is the "now" of relative datetimes (now-2h). For a timer it is the time the trigger fired (the event's
@@ -204,19 +226,49 @@ func (h *Handler) authorizeSubscriptions(reqs []validate.Request) error {
 	return nil
 }
 
-func queryDryRun(ev *HTTPEvent) bool {
-	v, ok := ev.QueryString.Get("dryRun")
-	if !ok {
-		v, ok = ev.QueryParameters["dryRun"]
+// queryDryRun reads ?dryRun. Anything but a clear boolean is refused: a typo such as ?dryRun=ture read as
+// false would turn a plan into an irreversible reset. The key matches in any case; QueryString has already
+// refused one key given in two spellings.
+func queryDryRun(ev *HTTPEvent) (bool, error) {
+	var values []string
+	for _, q := range []QueryString{ev.QueryString, ev.QueryParameters} {
+		for k, v := range q {
+			if strings.EqualFold(k, "dryRun") {
+				if len(v) == 0 {
+					v = []string{""}
+				}
+				values = append(values, v...)
+			}
+		}
 	}
-	if !ok {
-		return false
+	dry, seen := false, false
+	for _, v := range values {
+		b, ok := parseQueryBool(v)
+		if !ok {
+			return false, dryRunError("dryRun must be true or false; got %q", shorten(v))
+		}
+		if seen && b != dry {
+			return false, dryRunError("dryRun is given more than once with different values")
+		}
+		dry, seen = b, true
 	}
-	switch strings.ToLower(v) {
-	case "", "true", "1", "yes":
-		return true
+	return dry, nil
+}
+
+func parseQueryBool(v string) (bool, bool) {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "", "true", "1", "yes", "t":
+		return true, true // ?dryRun with no value asks for a dry run
+	case "false", "0", "no", "f":
+		return false, true
 	}
-	return false
+	return false, false
+}
+
+func dryRunError(format string, args ...any) *reset.Error {
+	e := reset.Errorf(reset.KindInvalid, reset.CodeInvalidParameter, format, args...)
+	e.Fields = []validate.FieldError{{Field: "dryRun", Rule: "boolean", Message: e.Message}}
+	return e
 }
 
 func firstForwardedFor(v string) string {

@@ -79,7 +79,12 @@ func TestHTTPRefusals(t *testing.T) {
 		{"too large", Options{}, []byte(`{"httpMethod":"POST","headers":{},"body":"` + strings.Repeat(" ", MaxBodyBytes+1) + `"}`), 413, reset.CodeRequestTooLarge, "Content-Type", "64 KiB"},
 		{"allow-list", Options{AllowedSubscribeIDs: []string{"subs-demo000001"}}, []byte(`{"httpMethod":"POST","headers":{},"body":` + strconvQuote(direct) + `}`), 403, reset.CodeOperationDenied, "Content-Type", "subs-other01"},
 		{"allow-list batch item", Options{AllowedSubscribeIDs: []string{"subs-demo000001"}}, []byte(`{"httpMethod":"POST","headers":{},"body":` + strconvQuote(`{"Resets":[`+strings.Replace(direct, "subs-other01", "subs-demo000001", 1)+`,`+direct+`]}`) + `}`), 403, reset.CodeOperationDenied, "Content-Type", "subs-other01"},
-		{"invalid payload", Options{}, readEvent(t, "apigw-reset-earliest.json")[:0:0], 400, reset.CodeInvalidParameter, "", "empty"},
+		{"empty event (not HTTP: a failed invocation)", Options{}, readEvent(t, "apigw-reset-earliest.json")[:0:0], 400, reset.CodeInvalidParameter, "", "empty"},
+		{"invalid payload", Options{}, withBody(t, readEvent(t, "apigw-reset-earliest.json"), string(readEvent(t, "bad-datetime-missing.json"))), 400, reset.CodeInvalidParameter, "Content-Type", "ResetDatetime"},
+		{"dryRun typo", Options{}, withQuery(t, readEvent(t, "apigw-reset-earliest.json"), map[string]any{"dryRun": "ture"}), 400, reset.CodeInvalidParameter, "Content-Type", "dryRun must be true or false"},
+		{"dryRun twice", Options{}, withQuery(t, readEvent(t, "apigw-reset-earliest.json"), map[string]any{"dryRun": []string{"true", "false"}}), 400, reset.CodeInvalidParameter, "Content-Type", "different values"},
+		{"dryRun in two spellings", Options{}, withQuery(t, readEvent(t, "apigw-reset-earliest.json"), map[string]any{"dryRun": "true", "dryrun": "false"}), 400, reset.CodeInvalidParameter, "Content-Type", "more than once"},
+		{"Authorization in two spellings", Options{APIToken: testToken}, withHeader(t, readEvent(t, "apigw-reset-earliest.json"), "Authorization", "Bearer wrong"), 400, reset.CodeInvalidParameter, "Content-Type", "more than once"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -223,5 +228,105 @@ func TestTimerRelativeTimeIsAnchoredToTheTrigger(t *testing.T) {
 				t.Errorf("got %+v, want ResetDatetime %s", rec.calls, tt.want)
 			}
 		})
+	}
+}
+
+// edit returns the API Gateway event after change.
+func edit(t *testing.T, event []byte, change func(ev map[string]any)) []byte {
+	t.Helper()
+	var ev map[string]any
+	if err := json.Unmarshal(event, &ev); err != nil {
+		t.Fatal(err)
+	}
+	change(ev)
+	out, err := json.Marshal(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func withQuery(t *testing.T, event []byte, query map[string]any) []byte {
+	return edit(t, event, func(ev map[string]any) { ev["queryString"] = query })
+}
+
+func withHeader(t *testing.T, event []byte, name, value string) []byte {
+	return edit(t, event, func(ev map[string]any) { ev["headers"].(map[string]any)[name] = value })
+}
+
+func withBody(t *testing.T, event []byte, body string) []byte {
+	return edit(t, event, func(ev map[string]any) { ev["body"] = body })
+}
+
+func TestQueryDryRun(t *testing.T) {
+	tests := []struct {
+		query   string
+		want    bool
+		wantErr bool
+	}{
+		{`{}`, false, false},
+		{`{"dryRun":"true"}`, true, false},
+		{`{"dryRun":true}`, true, false}, // ?dryRun with no value
+		{`{"DRYRUN":"1"}`, true, false},
+		{`{"dryRun":"false"}`, false, false},
+		{`{"dryRun":["true","true"]}`, true, false},
+		{`{"dryRun":"ture"}`, false, true},
+		{`{"dryRun":"on"}`, false, true},
+		{`{"dryRun":["true","false"]}`, false, true},
+	}
+	for _, tt := range tests {
+		var ev HTTPEvent
+		if err := json.Unmarshal([]byte(`{"httpMethod":"POST","queryString":`+tt.query+`}`), &ev); err != nil {
+			t.Fatalf("%s: %v", tt.query, err)
+		}
+		got, err := queryDryRun(&ev)
+		if got != tt.want || (err != nil) != tt.wantErr {
+			t.Errorf("%s: got %v, %v; want %v, error %v", tt.query, got, err, tt.want, tt.wantErr)
+		}
+	}
+}
+
+// halfFailing is a Resetter whose batches fail their second item, for the adapter's encoding of batches.
+type halfFailing struct{}
+
+func (halfFailing) Reset(context.Context, validate.Request) (reset.Result, error) {
+	return reset.Result{}, nil
+}
+
+func (halfFailing) Batch(_ context.Context, reqs []validate.Request) reset.BatchResult {
+	out := reset.BatchResult{Items: make([]reset.BatchItem, len(reqs))}
+	for i, r := range reqs {
+		if i == 1 {
+			out.Items[i].Err = reset.Errorf(reset.KindConflict, reset.CodeGroupActive, "group active")
+			out.Failed++
+			continue
+		}
+		out.Items[i].Result = &reset.Result{SubscribeID: r.SubscribeID}
+	}
+	return out
+}
+
+// TestBatchWithFailuresFailsNonHTTPInvocations: SCF's retry and dead-letter policy applies only to failed
+// invocations, so a timer or direct batch with a failed item must fail; HTTP answers 207.
+func TestBatchWithFailuresFailsNonHTTPInvocations(t *testing.T) {
+	h := New(halfFailing{}, Options{Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return fixedNow }})
+	batch := readEvent(t, "direct-batch.json")
+
+	_, err := h.Invoke(context.Background(), batch)
+	var ie *InvokeError
+	if !errors.As(err, &ie) || ie.Err.Code != reset.CodeGroupActive {
+		t.Fatalf("direct: got %v, want an InvokeError carrying the failed item's code", err)
+	}
+	var reply BatchReply
+	if err := json.Unmarshal(ie.Body, &reply); err != nil || reply.Failed != 1 || len(reply.Results) != 3 {
+		t.Errorf("direct: got %s, want the whole batch reply with Failed 1", ie.Body)
+	}
+
+	out, err := h.Invoke(context.Background(), withBody(t, readEvent(t, "apigw-reset-earliest.json"), string(batch)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := decodeIntegration(t, out); resp.StatusCode != 207 {
+		t.Errorf("API Gateway: got %d, want 207", resp.StatusCode)
 	}
 }

@@ -350,6 +350,9 @@ func (d *demoRun) refused(ctx context.Context) error {
 
 func (d *demoRun) resume(ctx context.Context) error {
 	fmt.Fprintf(d.out, "The consumer stops (it leaves the group); a new consumer in %s resumes where the reset put it\n", demoGroup)
+	if d.consumer == nil {
+		return errors.New("skipped: the consumer of step 3 never joined")
+	}
 	d.consumer.Close()
 	d.consumer = nil
 	first, err := d.firstRecords(ctx)

@@ -153,7 +153,12 @@ func invoke(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		fmt.Fprintf(stderr, "scflocal: %v\n", err)
 		return 2
 	}
-	defer func() { p.Close() }()
+	// p changes as instances are replaced, and is nil after a crash whose restart failed.
+	defer func() {
+		if p != nil {
+			p.Close()
+		}
+	}()
 
 	failed := false
 	for i, name := range fs.Args() {

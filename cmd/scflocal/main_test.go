@@ -165,3 +165,19 @@ func TestUsage(t *testing.T) {
 		}
 	}
 }
+
+// TestInvokePanicLast guards a nil dereference: when the last event panics the instance is discarded, and
+// invoke must still exit 1 cleanly instead of crashing while closing it.
+func TestInvokePanicLast(t *testing.T) {
+	dir := t.TempDir()
+	panicking := writeFile(t, dir, "panic.json", `{"panic":"boom"}`)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, scflocalBin, "invoke", "-bin", fnBin, "-q", panicking).CombinedOutput()
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != 1 {
+		t.Errorf("exit: got %v, want status 1\n%s", err, out)
+	}
+	if strings.Contains(string(out), "panic: runtime error") || !strings.Contains(string(out), "boom") {
+		t.Errorf("want the function's panic reported and no crash of scflocal:\n%s", out)
+	}
+}

@@ -90,6 +90,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	if list := strings.TrimSpace(getenv("RESET_ALLOWED_SUBSCRIBE_IDS")); list != "" {
+		before := len(errs)
 		for _, id := range strings.Split(list, ",") {
 			id = strings.TrimSpace(id)
 			if id == "" {
@@ -100,6 +101,10 @@ func Load(getenv func(string) string) (Config, error) {
 				continue
 			}
 			c.AllowedSubscribeIDs = append(c.AllowedSubscribeIDs, id)
+		}
+		if len(c.AllowedSubscribeIDs) == 0 && len(errs) == before {
+			// "," or " , " would otherwise switch the allow-list off: fail closed instead.
+			bad("RESET_ALLOWED_SUBSCRIBE_IDS", "is set but lists no SubscribeId; unset it to allow every subscription")
 		}
 	}
 
@@ -125,6 +130,28 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 	return c, errors.Join(errs...)
+}
+
+// Variables lists the variables err names, in order, for a message that must not repeat their values (the
+// reply to an unauthenticated caller).
+func Variables(err error) []string {
+	var out []string
+	var walk func(error)
+	walk = func(err error) {
+		var ce *Error
+		switch e := err.(type) {
+		case interface{ Unwrap() []error }:
+			for _, inner := range e.Unwrap() {
+				walk(inner)
+			}
+		default:
+			if errors.As(err, &ce) {
+				out = append(out, ce.Variable)
+			}
+		}
+	}
+	walk(err)
+	return out
 }
 
 func checkEndpoint(ep string) error {

@@ -64,6 +64,7 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"bad role", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ROLE_ARN": "role"}, "DTS_ROLE_ARN"},
 		{"short token", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_API_TOKEN": "abc"}, "RESET_API_TOKEN"},
 		{"bad allow-list", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_ALLOWED_SUBSCRIBE_IDS": "subs-ok,nope"}, "RESET_ALLOWED_SUBSCRIBE_IDS"},
+		{"blank allow-list", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_ALLOWED_SUBSCRIBE_IDS": " , "}, "RESET_ALLOWED_SUBSCRIBE_IDS"},
 		{"bad precheck", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_PRECHECK": "maybe"}, "RESET_PRECHECK"},
 		{"bad verify", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_VERIFY": "yes please"}, "RESET_VERIFY"},
 		{"bad log level", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "LOG_LEVEL": "loud"}, "LOG_LEVEL"},
@@ -86,5 +87,16 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	_, err := Load(env(map[string]string{"DTS_REGION": "X", "LOG_LEVEL": "loud"}))
 	if err == nil || !strings.Contains(err.Error(), "DTS_REGION") || !strings.Contains(err.Error(), "LOG_LEVEL") {
 		t.Errorf("got %v, want both DTS_REGION and LOG_LEVEL named", err)
+	}
+}
+
+func TestVariablesNamesWithoutValues(t *testing.T) {
+	_, err := Load(env(map[string]string{"DTS_REGION": "X", "DTS_ROLE_ARN": "secret-looking-value"}))
+	got := strings.Join(Variables(err), ",")
+	if got != "DTS_REGION,DTS_ROLE_ARN" {
+		t.Errorf("got %q, want DTS_REGION,DTS_ROLE_ARN", got)
+	}
+	if Variables(nil) != nil {
+		t.Error("Variables(nil): want none")
 	}
 }
