@@ -33,7 +33,7 @@ const benchToken = "demo-token-0123456789abcdef"
 // shared and never modified by the use case.
 type benchDTS struct {
 	page    reset.GroupPage
-	offsets []reset.PartitionOffset
+	offsets reset.Offsets
 	sub     reset.Subscription
 }
 
@@ -41,7 +41,7 @@ func newBenchDTS() *benchDTS {
 	d := &benchDTS{sub: reset.Subscription{SubscribeID: testkit.SubscribeID, Topic: testkit.Topic, Status: "normal"}}
 	g := reset.Group{Name: testkit.Group, State: "Empty"}
 	for p := range 3 {
-		d.offsets = append(d.offsets, reset.PartitionOffset{PartitionNo: p})
+		d.offsets.Partitions = append(d.offsets.Partitions, reset.PartitionOffset{PartitionNo: p})
 		g.Partitions = append(g.Partitions, reset.PartitionState{PartitionNo: p, Lag: 10})
 	}
 	d.page = reset.GroupPage{TotalCount: 1, Groups: []reset.Group{g}}
@@ -52,7 +52,7 @@ func (d *benchDTS) DescribeConsumerGroups(context.Context, string, string, int, 
 	return d.page, nil
 }
 
-func (d *benchDTS) DescribeOffsetByTime(context.Context, string, string, string) ([]reset.PartitionOffset, error) {
+func (d *benchDTS) DescribeOffsetByTime(context.Context, string, string, string) (reset.Offsets, error) {
 	return d.offsets, nil
 }
 

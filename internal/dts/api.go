@@ -1,10 +1,14 @@
 package dts
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
+
+	"dtsreset/internal/reset"
 )
 
 // Service and Version name the API every request goes to.
@@ -137,8 +141,10 @@ type apiError struct {
 
 // DecodeResponse decodes an API body {"Response": {...}} into out, a pointer to one of the *Response types.
 // A body that carries an error object, or no Response at all, is an error: a success must never be read from
-// a reply that is not one. Errors are SDK errors (the API's own code, or ClientError.ParseJsonError) so that
-// Classify treats them like the SDK's.
+// a reply that is not one. Any Error that is not null is a failure, with or without a Code: the SDK only
+// reports an Error that has a Code, so one without reaches us looking like a success. Errors are SDK errors
+// (the API's own code, reset.CodeUpstreamFailure for an Error without one, or ClientError.ParseJsonError) so
+// that Classify treats them like the SDK's, and keep the reply's RequestId.
 func DecodeResponse(body []byte, out any) error {
 	var env struct {
 		Response json.RawMessage `json:"Response"`
@@ -149,20 +155,51 @@ func DecodeResponse(body []byte, out any) error {
 	if len(env.Response) == 0 || string(env.Response) == "null" {
 		return unreadable(errors.New("no Response object"))
 	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(env.Response, &fields); err != nil {
+		return unreadable(err)
+	}
 	var probe struct {
-		Error     *apiError `json:"Error"`
-		RequestID string    `json:"RequestId"`
+		RequestID string `json:"RequestId"`
 	}
 	if err := json.Unmarshal(env.Response, &probe); err != nil {
 		return unreadable(err)
 	}
-	if probe.Error != nil && probe.Error.Code != "" {
-		return tcerr.NewTencentCloudSDKError(probe.Error.Code, probe.Error.Message, probe.RequestID)
+	if raw, ok := errorField(fields); ok {
+		return replyError(raw, probe.RequestID)
 	}
 	if err := json.Unmarshal(env.Response, out); err != nil {
 		return tcerr.NewTencentCloudSDKErrorWithCause(codeParseJSON, "the DTS reply does not have the documented shape", probe.RequestID, err)
 	}
 	return nil
+}
+
+// errorField returns the Response's Error when it is not null. The key is matched as encoding/json matches
+// field names, ignoring case, and any one of several spellings that is not null counts: which of duplicate
+// keys a decoder keeps is not something a success may depend on.
+func errorField(fields map[string]json.RawMessage) (json.RawMessage, bool) {
+	for k, v := range fields {
+		if strings.EqualFold(k, "Error") && string(bytes.TrimSpace(v)) != "null" {
+			return v, true
+		}
+	}
+	return nil, false
+}
+
+// replyError is the failure an Error object in a reply stands for.
+func replyError(raw json.RawMessage, requestID string) error {
+	var e apiError
+	if err := json.Unmarshal(raw, &e); err != nil {
+		return tcerr.NewTencentCloudSDKErrorWithCause(codeParseJSON, "the DTS reply carries an Error that is not an object", requestID, err)
+	}
+	if e.Code == "" {
+		msg := "an Error without a Code"
+		if e.Message != "" {
+			msg += ": " + e.Message
+		}
+		return tcerr.NewTencentCloudSDKError(reset.CodeUpstreamFailure, msg, requestID)
+	}
+	return tcerr.NewTencentCloudSDKError(e.Code, e.Message, requestID)
 }
 
 func unreadable(err error) error {

@@ -367,7 +367,8 @@ func (c *Client) DescribeConsumerGroups(ctx context.Context, region, subscribeID
 }
 
 func (r *DescribeConsumerGroupsResponse) groupPage() reset.GroupPage {
-	page := reset.GroupPage{TotalCount: r.TotalCount, Groups: make([]reset.Group, 0, len(r.Items))}
+	page := reset.GroupPage{RequestID: r.RequestID, TotalCount: r.TotalCount,
+		Groups: make([]reset.Group, 0, len(r.Items))}
 	for _, it := range r.Items {
 		g := reset.Group{Name: it.ConsumerGroupName, State: it.ConsumerGroupState,
 			Partitions: make([]reset.PartitionState, 0, len(it.StateOfPartition))}
@@ -384,15 +385,16 @@ func (r *DescribeConsumerGroupsResponse) groupPage() reset.GroupPage {
 }
 
 // DescribeOffsetByTime implements reset.DTS.
-func (c *Client) DescribeOffsetByTime(ctx context.Context, region, subscribeID, at string) ([]reset.PartitionOffset, error) {
+func (c *Client) DescribeOffsetByTime(ctx context.Context, region, subscribeID, at string) (reset.Offsets, error) {
 	var out DescribeOffsetByTimeResponse
 	in := DescribeOffsetByTimeRequest{SubscribeID: subscribeID, Time: at}
 	if err := c.call(ctx, ActionDescribeOffsetByTime, region, in, &out); err != nil {
-		return nil, err
+		return reset.Offsets{}, err
 	}
-	offsets := make([]reset.PartitionOffset, 0, len(out.Items))
+	offsets := reset.Offsets{RequestID: out.RequestID,
+		Partitions: make([]reset.PartitionOffset, 0, len(out.Items))}
 	for _, it := range out.Items {
-		offsets = append(offsets, reset.PartitionOffset{PartitionNo: it.PartitionNo, Offset: it.Offset})
+		offsets.Partitions = append(offsets.Partitions, reset.PartitionOffset{PartitionNo: it.PartitionNo, Offset: it.Offset})
 	}
 	return offsets, nil
 }
@@ -404,6 +406,6 @@ func (c *Client) DescribeSubscribeDetail(ctx context.Context, region, subscribeI
 	if err := c.call(ctx, ActionDescribeSubscribeDetail, region, in, &out); err != nil {
 		return reset.Subscription{}, err
 	}
-	return reset.Subscription{SubscribeID: out.SubscribeID, Topic: out.Topic, Region: out.Region,
-		Status: out.Status, SubsStatus: out.SubsStatus}, nil
+	return reset.Subscription{RequestID: out.RequestID, SubscribeID: out.SubscribeID, Topic: out.Topic,
+		Region: out.Region, Status: out.Status, SubsStatus: out.SubsStatus}, nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
+	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 
 	"dtsreset/internal/reset"
 )
@@ -63,7 +64,7 @@ func TestRequestShapesAndReplies(t *testing.T) {
 			},
 			action: ActionDescribeConsumerGroups, region: "ap-guangzhou",
 			wantBody: map[string]any{"SubscribeId": "subs-abc123", "Offset": json.Number("10"), "Limit": json.Number("10")},
-			wantResult: reset.GroupPage{TotalCount: 11, Groups: []reset.Group{{
+			wantResult: reset.GroupPage{RequestID: "req-DescribeConsumerGroups-1", TotalCount: 11, Groups: []reset.Group{{
 				Name: "consumer-grp-subs-abc123-g1", State: "Stable",
 				Partitions: []reset.PartitionState{{PartitionNo: 0, Offset: 120}, {PartitionNo: 1, Offset: 9007199254740993, Lag: 7}},
 				Assignment: []reset.Assignment{{ClientID: "consumer-1", PartitionNos: []int{0, 1}}},
@@ -76,8 +77,8 @@ func TestRequestShapesAndReplies(t *testing.T) {
 			},
 			action: ActionDescribeOffsetByTime, region: "ap-guangzhou",
 			wantBody: map[string]any{"SubscribeId": "subs-abc123", "Time": ""},
-			wantResult: []reset.PartitionOffset{{PartitionNo: 0, Offset: 100}, {PartitionNo: 1, Offset: 250},
-				{PartitionNo: 2, Offset: 0}},
+			wantResult: reset.Offsets{RequestID: "req-DescribeOffsetByTime-1", Partitions: []reset.PartitionOffset{
+				{PartitionNo: 0, Offset: 100}, {PartitionNo: 1, Offset: 250}, {PartitionNo: 2, Offset: 0}}},
 		},
 		{
 			name: "describe subscribe detail",
@@ -86,7 +87,7 @@ func TestRequestShapesAndReplies(t *testing.T) {
 			},
 			action: ActionDescribeSubscribeDetail, region: "ap-beijing",
 			wantBody: map[string]any{"SubscribeId": "subs-abc123"},
-			wantResult: reset.Subscription{SubscribeID: "subs-abc123", Topic: "topic-subs-abc123-cdb-1",
+			wantResult: reset.Subscription{RequestID: "req-DescribeSubscribeDetail-1", SubscribeID: "subs-abc123", Topic: "topic-subs-abc123-cdb-1",
 				Region: "ap-guangzhou", Status: "normal", SubsStatus: "running"},
 		},
 	}
@@ -159,6 +160,71 @@ func TestDecodeResponseRefusesNonSuccess(t *testing.T) {
 		if err := DecodeResponse([]byte(body), &out); err == nil {
 			t.Errorf("DecodeResponse(%q): got no error, want one", body)
 		}
+	}
+}
+
+// TestDecodeResponseErrorObject guards the bug where an Error object without a Code decoded as a success: the
+// SDK only reports an Error that has a Code, so such a reply reached DecodeResponse and was read as an answer.
+func TestDecodeResponseErrorObject(t *testing.T) {
+	tests := []struct {
+		name     string
+		body     string
+		wantCode string // "" means success
+		wantRID  string
+	}{
+		{"Error with a Code", `{"Response":{"Error":{"Code":"ResourceNotFound","Message":"x"},"RequestId":"r"}}`, "ResourceNotFound", "r"},
+		{"Error with an empty Code", `{"Response":{"Error":{"Code":"","Message":"x"},"RequestId":"r"}}`, reset.CodeUpstreamFailure, "r"},
+		{"Error without a Code", `{"Response":{"Error":{"Message":"x"},"RequestId":"r"}}`, reset.CodeUpstreamFailure, "r"},
+		{"Error {}", `{"Response":{"Error":{},"RequestId":"r"}}`, reset.CodeUpstreamFailure, "r"},
+		{"Error in another case", `{"Response":{"error":{"Message":"x"},"RequestId":"r"}}`, reset.CodeUpstreamFailure, "r"},
+		{"Error not an object", `{"Response":{"Error":"boom","RequestId":"r"}}`, codeParseJSON, "r"},
+		{"Error null is a success", `{"Response":{"Error":null,"TotalCount":1,"Items":[],"RequestId":"r"}}`, "", ""},
+		{"no Error is a success", `{"Response":{"TotalCount":1,"Items":[],"RequestId":"r"}}`, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out DescribeConsumerGroupsResponse
+			err := DecodeResponse([]byte(tt.body), &out)
+			if tt.wantCode == "" {
+				if err != nil {
+					t.Fatalf("got error %v, want success", err)
+				}
+				if out.TotalCount != 1 || out.RequestID != "r" {
+					t.Errorf("got %+v, want TotalCount 1 and RequestId r", out)
+				}
+				return
+			}
+			var sdk *tcerr.TencentCloudSDKError
+			if !errors.As(err, &sdk) {
+				t.Fatalf("got %v (%T), want an SDK error %s", err, err, tt.wantCode)
+			}
+			if sdk.Code != tt.wantCode || sdk.RequestId != tt.wantRID {
+				t.Errorf("got code %q RequestId %q, want %q %q", sdk.Code, sdk.RequestId, tt.wantCode, tt.wantRID)
+			}
+			if e := Classify(err, ActionDescribeConsumerGroups); e.RequestID != tt.wantRID {
+				t.Errorf("classified with RequestId %q, want %q", e.RequestID, tt.wantRID)
+			}
+		})
+	}
+}
+
+// TestCodelessErrorReplyFails drives the same bug through the SDK: a reply whose Error has no Code fails the
+// call, with the RequestId of the reply.
+func TestCodelessErrorReplyFails(t *testing.T) {
+	f := newFakeDTS(t)
+	c := newTestClient(t, f, Options{})
+	f.setFault(func(_ int, s seen, w http.ResponseWriter, _ *http.Request) bool {
+		io.WriteString(w, `{"Response":{"Error":{"Message":"x"},"RequestId":"`+s.RequestID+`"}}`)
+		return true
+	})
+	_, err := c.DescribeConsumerGroups(ctxTimeout(t, 5*time.Second), "", "subs-abc123", 0, 10)
+	e := reset.AsError(err)
+	if err == nil || e.Code != reset.CodeUpstreamFailure {
+		t.Fatalf("got %v, want %s", err, reset.CodeUpstreamFailure)
+	}
+	reqs := f.requests()
+	if last := reqs[len(reqs)-1].RequestID; e.RequestID != last {
+		t.Errorf("got RequestId %q, want the last reply's %q", e.RequestID, last)
 	}
 }
 

@@ -239,7 +239,12 @@ func TestRoleARNSlowSTSTimesOut(t *testing.T) {
 func TestRoleARNWaitHonoursDeadline(t *testing.T) {
 	sts, _, c, _ := newRoleTest(t)
 	release := make(chan struct{})
+	arrived := make(chan struct{}, 1)
 	sts.setFault(func(_ int, _ http.ResponseWriter, r *http.Request) bool {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
 		select {
 		case <-r.Context().Done():
 		case <-release:
@@ -251,8 +256,11 @@ func TestRoleARNWaitHonoursDeadline(t *testing.T) {
 		_, err := c.DescribeSubscribeDetail(ctxTimeout(t, 5*time.Second), "", "subs-abc123")
 		first <- err
 	}()
-	for len(sts.requests()) == 0 { // the first call now holds the lock, its AssumeRole in flight
-		time.Sleep(time.Millisecond)
+	select {
+	case <-arrived: // the first call now holds the lock, its AssumeRole in flight
+	case <-time.After(5 * time.Second):
+		close(release)
+		t.Fatal("the first call's AssumeRole never reached STS within 5s")
 	}
 	start := time.Now()
 	_, err := c.DescribeSubscribeDetail(ctxTimeout(t, 100*time.Millisecond), "", "subs-abc123")

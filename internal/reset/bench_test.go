@@ -9,7 +9,7 @@ import (
 // case's own cost.
 type staticDTS struct {
 	page    GroupPage
-	offsets []PartitionOffset
+	offsets Offsets
 	sub     Subscription
 }
 
@@ -17,7 +17,7 @@ func (d *staticDTS) DescribeConsumerGroups(context.Context, string, string, int,
 	return d.page, nil
 }
 
-func (d *staticDTS) DescribeOffsetByTime(context.Context, string, string, string) ([]PartitionOffset, error) {
+func (d *staticDTS) DescribeOffsetByTime(context.Context, string, string, string) (Offsets, error) {
 	return d.offsets, nil
 }
 
@@ -34,13 +34,13 @@ func (d *staticDTS) ResetConsumerGroupOffset(context.Context, string, ResetCall)
 func BenchmarkReset(b *testing.B) {
 	d := &staticDTS{sub: Subscription{SubscribeID: testSub, Topic: testTopic}}
 	for p := range 4 {
-		d.offsets = append(d.offsets, PartitionOffset{PartitionNo: p, Offset: int64(100 + p)})
+		d.offsets.Partitions = append(d.offsets.Partitions, PartitionOffset{PartitionNo: p, Offset: int64(100 + p)})
 	}
 	for i := range 9 {
 		d.page.Groups = append(d.page.Groups, Group{Name: "consumer-grp-" + testSub + "-other" + string(rune('a'+i)), State: "Empty"})
 	}
 	g := Group{Name: testGroup, State: "Empty"}
-	for _, o := range d.offsets {
+	for _, o := range d.offsets.Partitions {
 		g.Partitions = append(g.Partitions, PartitionState{PartitionNo: o.PartitionNo, Offset: o.Offset})
 	}
 	d.page.Groups = append(d.page.Groups, g)

@@ -24,7 +24,7 @@ const (
 type fakeDTS struct {
 	t       testing.TB
 	groups  func(ctx context.Context, offset, limit int) (GroupPage, error)
-	offsets func(ctx context.Context, at string) ([]PartitionOffset, error)
+	offsets func(ctx context.Context, at string) (Offsets, error)
 	detail  func(ctx context.Context) (Subscription, error)
 	reset   func(ctx context.Context, call ResetCall) (string, error)
 	// meet, when set, holds each of the first n calls until n have started.
@@ -74,14 +74,14 @@ func (f *fakeDTS) DescribeConsumerGroups(ctx context.Context, region, sub string
 	return f.groups(ctx, offset, limit)
 }
 
-func (f *fakeDTS) DescribeOffsetByTime(ctx context.Context, region, sub, at string) ([]PartitionOffset, error) {
+func (f *fakeDTS) DescribeOffsetByTime(ctx context.Context, region, sub, at string) (Offsets, error) {
 	defer f.enter("DescribeOffsetByTime")()
 	f.mu.Lock()
 	f.ats = append(f.ats, at)
 	f.mu.Unlock()
 	if f.offsets == nil {
 		f.t.Errorf("unexpected DescribeOffsetByTime")
-		return nil, errUnexpected
+		return Offsets{}, errUnexpected
 	}
 	return f.offsets(ctx, at)
 }
@@ -168,7 +168,9 @@ func (b *barrier) wait() bool {
 }
 
 // sim is a small DTS: a subscription with four partitions and its groups, answering as the real API does —
-// including ignoring, with success, a reset of a group that is not Dead or Empty.
+// including ignoring, with success, a reset of a group that is not Dead or Empty. Each answer carries a
+// RequestId naming its call: rid-groups-<offset> for a page of groups, rid-offsets, rid-detail, rid-<n> for the
+// n-th reset.
 type sim struct {
 	mu         sync.Mutex
 	topic      string
@@ -237,7 +239,7 @@ func (s *sim) describeGroups(ctx context.Context, offset, limit int) (GroupPage,
 			s.wait--
 		}
 	}
-	page := GroupPage{TotalCount: len(s.groups)}
+	page := GroupPage{RequestID: "rid-groups-" + strconv.Itoa(offset), TotalCount: len(s.groups)}
 	end := min(offset+min(limit, s.pageSize), len(s.groups))
 	for i := offset; i < end; i++ {
 		g := s.groups[i] // copies: the caller reads them after we let go of mu
@@ -248,7 +250,7 @@ func (s *sim) describeGroups(ctx context.Context, offset, limit int) (GroupPage,
 	return page, nil
 }
 
-func (s *sim) offsetsAt(ctx context.Context, at string) ([]PartitionOffset, error) {
+func (s *sim) offsetsAt(ctx context.Context, at string) (Offsets, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	offs := s.latest // "now", or any time after the last message
@@ -264,13 +266,13 @@ func (s *sim) offsetsAt(ctx context.Context, at string) ([]PartitionOffset, erro
 	if s.reverse {
 		slices.Reverse(out)
 	}
-	return out, nil
+	return Offsets{RequestID: "rid-offsets", Partitions: out}, nil
 }
 
 func (s *sim) subscription(ctx context.Context) (Subscription, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return Subscription{SubscribeID: testSub, Topic: s.topic, Region: "ap-guangzhou"}, nil
+	return Subscription{RequestID: "rid-detail", SubscribeID: testSub, Topic: s.topic, Region: "ap-guangzhou"}, nil
 }
 
 func (s *sim) resetOffsets(ctx context.Context, call ResetCall) (string, error) {

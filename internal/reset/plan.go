@@ -14,13 +14,16 @@ const maxListedPartitions = 10
 
 // plan pairs each partition of the request (every listed one, sorted, for AllPartitions; else the request's,
 // in its order) with its target from offsets and, when the group is known, its committed offset. A partition
-// the group has no committed offset for has no CurrentOffset.
-func plan(req validate.Request, offsets []PartitionOffset, group *Group) ([]PartitionResult, error) {
-	if len(offsets) == 0 {
-		return nil, Errorf(KindUpstream, CodeUpstreamFailure,
+// the group has no committed offset for has no CurrentOffset. Its errors come from the DescribeOffsetByTime
+// answer, and carry its RequestId.
+func plan(req validate.Request, offsets Offsets, group *Group) ([]PartitionResult, error) {
+	if len(offsets.Partitions) == 0 {
+		e := Errorf(KindUpstream, CodeUpstreamFailure,
 			"DescribeOffsetByTime listed no partitions for the topic of subscription %s", req.SubscribeID)
+		e.RequestID = offsets.RequestID
+		return nil, e
 	}
-	targets := slices.Clone(offsets)
+	targets := slices.Clone(offsets.Partitions)
 	slices.SortFunc(targets, func(a, b PartitionOffset) int { return cmp.Compare(a.PartitionNo, b.PartitionNo) })
 	targets = slices.CompactFunc(targets, func(a, b PartitionOffset) bool { return a.PartitionNo == b.PartitionNo })
 
@@ -44,7 +47,9 @@ func plan(req validate.Request, offsets []PartitionOffset, group *Group) ([]Part
 			parts[i] = PartitionResult{PartitionNo: no, TargetOffset: targets[j].Offset}
 		}
 		if len(unknown) > 0 {
-			return nil, unknownPartitions(req, unknown, targets)
+			e := unknownPartitions(req, unknown, targets)
+			e.RequestID = offsets.RequestID
+			return nil, e
 		}
 	}
 	if group != nil {

@@ -4,13 +4,15 @@ import "context"
 
 // DTS is the part of the DTS API the use case needs, declared here by its consumer. Implementations honour
 // ctx (the invocation deadline), retry within it, use region unless it is empty (then their configured one),
-// and return *Error so that codes and the upstream RequestId survive.
+// and return *Error so that codes and the upstream RequestId survive. Every answer carries the RequestId of
+// the call that produced it too: an error the use case builds from an answer (a missing or active group, an
+// unknown partition, a wrong topic) replies with it, so that the caller can quote it to support.
 type DTS interface {
 	// DescribeConsumerGroups returns one page of the subscription's consumer groups.
 	DescribeConsumerGroups(ctx context.Context, region, subscribeID string, offset, limit int) (GroupPage, error)
 	// DescribeOffsetByTime returns, for every partition of the subscription topic, the first offset at or
 	// after at ("YYYY-MM-DD hh:mm:ss", Beijing time; empty means time 0, the oldest offset).
-	DescribeOffsetByTime(ctx context.Context, region, subscribeID, at string) ([]PartitionOffset, error)
+	DescribeOffsetByTime(ctx context.Context, region, subscribeID, at string) (Offsets, error)
 	// DescribeSubscribeDetail returns the subscription's topic and status.
 	DescribeSubscribeDetail(ctx context.Context, region, subscribeID string) (Subscription, error)
 	// ResetConsumerGroupOffset asks for the reset and returns the API's RequestId. Note the API answers
@@ -20,6 +22,7 @@ type DTS interface {
 
 // GroupPage is one page of DescribeConsumerGroups.
 type GroupPage struct {
+	RequestID  string // of the DescribeConsumerGroups call that answered this page
 	TotalCount int
 	Groups     []Group
 }
@@ -46,6 +49,12 @@ type Assignment struct {
 	PartitionNos []int
 }
 
+// Offsets is the answer of DescribeOffsetByTime.
+type Offsets struct {
+	RequestID  string // of the DescribeOffsetByTime call
+	Partitions []PartitionOffset
+}
+
 // PartitionOffset is one partition's offset at a point in time.
 type PartitionOffset struct {
 	PartitionNo int
@@ -54,6 +63,7 @@ type PartitionOffset struct {
 
 // Subscription is what the use case needs of DescribeSubscribeDetail.
 type Subscription struct {
+	RequestID   string // of the DescribeSubscribeDetail call
 	SubscribeID string
 	Topic       string
 	Region      string

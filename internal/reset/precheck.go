@@ -22,7 +22,7 @@ func (s *Service) precheckGroup(ctx context.Context, req validate.Request) (*Gro
 		return nil, groupNotFound(req, seen)
 	}
 	if active(g.State) {
-		return nil, groupActive(req, g)
+		return nil, groupActive(req, g, seen.requestID)
 	}
 	return g, nil
 }
@@ -31,6 +31,9 @@ func (s *Service) precheckGroup(ctx context.Context, req validate.Request) (*Gro
 type groupsSeen struct {
 	names []string // the first maxListedGroups
 	total int
+	// requestID is the RequestId of the last page read: the one that showed the group, or the last one
+	// searched when the group is not there. An error about the group replies with it.
+	requestID string
 }
 
 // findGroup pages through DescribeConsumerGroups until it finds the group (nil when it is not there). The
@@ -44,6 +47,7 @@ func (s *Service) findGroup(ctx context.Context, req validate.Request) (*Group, 
 		if err != nil {
 			return nil, seen, portError("DescribeConsumerGroups", err)
 		}
+		seen.requestID = page.RequestID
 		for i := range page.Groups {
 			name := page.Groups[i].Name
 			// The API reports full names; a short one is accepted in case an implementation does not.
@@ -61,9 +65,11 @@ func (s *Service) findGroup(ctx context.Context, req validate.Request) (*Group, 
 			return nil, seen, nil
 		}
 	}
-	return nil, seen, Errorf(KindUpstream, CodeUpstreamFailure,
+	e := Errorf(KindUpstream, CodeUpstreamFailure,
 		"DescribeConsumerGroups of subscription %s kept returning pages (%d groups over %d pages) without "+
 			"finding %s; gave up", req.SubscribeID, seen.total, maxGroupPages, req.ConsumerGroupName)
+	e.RequestID = seen.requestID
+	return nil, seen, e
 }
 
 // shortName is the <name> of consumer-grp-<SubscribeId>-<name>, or "" when the full name has another form.
@@ -93,6 +99,7 @@ func (s *Service) checkTopic(ctx context.Context, req validate.Request) error {
 	}
 	e := Errorf(KindInvalid, CodeInvalidParameter, "TopicName %s is not the topic of subscription %s (%s)",
 		quote(req.TopicName), req.SubscribeID, quote(sub.Topic))
+	e.RequestID = sub.RequestID
 	e.Fields = []validate.FieldError{{Field: "TopicName", Rule: "topic",
 		Message: "subscription " + req.SubscribeID + " publishes to topic " + quote(sub.Topic) +
 			", not " + quote(req.TopicName)}}
@@ -111,17 +118,18 @@ func groupNotFound(req validate.Request, seen groupsSeen) *Error {
 			b.WriteString(" and " + strconv.Itoa(more) + " more")
 		}
 	}
-	return &Error{Kind: KindNotFound, Code: CodeGroupNotFound, Message: b.String()}
+	return &Error{Kind: KindNotFound, Code: CodeGroupNotFound, Message: b.String(), RequestID: seen.requestID}
 }
 
-func groupActive(req validate.Request, g *Group) *Error {
+// groupActive is the refusal of g, active in the DescribeConsumerGroups answer of RequestId requestID.
+func groupActive(req validate.Request, g *Group, requestID string) *Error {
 	var b strings.Builder
 	b.WriteString("consumer group " + req.ConsumerGroupName + " is " + stateName(g.State))
 	writeMembers(&b, g)
 	b.WriteString(". The DTS API only resets a Dead or Empty group: it would silently ignore this reset " +
 		"and still answer success. Stop the consumers so that they leave the group (closing a kgo or Kafka " +
 		"client leaves it), wait until the group is Empty, then retry.")
-	return &Error{Kind: KindConflict, Code: CodeGroupActive, Message: b.String(),
+	return &Error{Kind: KindConflict, Code: CodeGroupActive, Message: b.String(), RequestID: requestID,
 		Details: GroupDetails{GroupState: g.State, Members: members(g)}}
 }
 

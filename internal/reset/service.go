@@ -172,9 +172,9 @@ func (s *Service) offsetTime(req validate.Request) (string, error) {
 
 // prepare runs the precheck (when on) and the plan's DescribeOffsetByTime concurrently: they are independent,
 // and overlapping them saves a round trip. The first failure cancels the other calls and is the one returned.
-func (s *Service) prepare(ctx context.Context, req validate.Request, at string) (*Group, []PartitionOffset, error) {
+func (s *Service) prepare(ctx context.Context, req validate.Request, at string) (*Group, Offsets, error) {
 	if !req.AllPartitions && len(req.PartitionNos) == 0 {
-		return nil, nil, invalidField("PartitionNos", "required_without",
+		return nil, Offsets{}, invalidField("PartitionNos", "required_without",
 			"PartitionNos is required unless AllPartitions is true")
 	}
 	ctx, cancel := context.WithCancel(ctx)
@@ -219,7 +219,7 @@ func (s *Service) prepare(ctx context.Context, req validate.Request, at string) 
 	}
 	wg.Wait()
 	if first != nil {
-		return nil, nil, first
+		return nil, Offsets{}, first
 	}
 	return group, offsets, nil
 }
