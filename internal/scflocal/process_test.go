@@ -63,7 +63,8 @@ func TestInvokeRoundTrip(t *testing.T) {
 	if r.Duration <= 0 {
 		t.Errorf("duration: got %s, want > 0", r.Duration)
 	}
-	if !strings.Contains(p.Logs(), `"msg":"invoke"`) {
+	// The function's stdout reaches Logs through exec's copying goroutine, which may trail the RPC reply.
+	if !eventually(func() bool { return strings.Contains(p.Logs(), `"msg":"invoke"`) }) {
 		t.Errorf("logs: got %q, want the function's stdout line", p.Logs())
 	}
 }
@@ -230,4 +231,15 @@ func TestCloseKills(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Errorf("second Close: %v", err)
 	}
+}
+
+// eventually polls cond for up to 5 s (bounded: 250 tries of 20 ms).
+func eventually(cond func() bool) bool {
+	for range 250 {
+		if cond() {
+			return true
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return cond()
 }
