@@ -25,15 +25,15 @@ lint: ## gofmt and go vet
 test-unit: ## go test -race ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-fuzz-short: ## every fuzz target for $(FUZZTIME)
+fuzz-short: ## every fuzz target for FUZZTIME (default 10s)
 	bash bench/fuzz.sh $(FUZZTIME)
 
 test: lint build test-unit fuzz-short ## what CI runs: lint, build, race tests, brief fuzzing
 
-fuzz: ## every fuzz target for $(LONGFUZZ) (set LONGFUZZ=5m for a soak)
+fuzz: ## every fuzz target for LONGFUZZ (default 30s; LONGFUZZ=5m for a soak)
 	bash bench/fuzz.sh $(LONGFUZZ)
 
-run: ## the demo: emulator + function (built for this machine) + dry run, reset, refused reset, as tables
+run: ## the demo: emulator + function (built for this machine): dry run, reset, refused reset, a consumer resuming; as tables
 	$(GO) build -o bin/main-local .
 	$(GO) run ./cmd/scflocal demo -bin bin/main-local
 
