@@ -217,6 +217,15 @@ func (d *demoRun) invoke(ctx context.Context, payload []byte) (scflocal.Reply, e
 	return reply, nil
 }
 
+// invokeDecoded is invoke, then the reply's HTTP status (200 for non-HTTP events) and result or error.
+func (d *demoRun) invokeDecoded(ctx context.Context, payload []byte) (int, demoResult, error) {
+	reply, err := d.invoke(ctx, payload)
+	if err != nil {
+		return 0, demoResult{}, err
+	}
+	return decodeReply(reply)
+}
+
 func (d *demoRun) event(name string) ([]byte, error) {
 	return os.ReadFile(filepath.Join(d.events, name))
 }
@@ -262,11 +271,7 @@ func (d *demoRun) dryRun(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	reply, err := d.invoke(ctx, ev)
-	if err != nil {
-		return err
-	}
-	status, res, err := decodeReply(reply)
+	status, res, err := d.invokeDecoded(ctx, ev)
 	if err != nil {
 		return err
 	}
@@ -328,11 +333,7 @@ func (d *demoRun) refused(ctx context.Context) error {
 	if d.consumer, err = d.join(ctx); err != nil {
 		return err
 	}
-	reply, err := d.invoke(ctx, ev)
-	if err != nil {
-		return err
-	}
-	status, res, err := decodeReply(reply)
+	status, res, err := d.invokeDecoded(ctx, ev)
 	if err != nil {
 		return err
 	}

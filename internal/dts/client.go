@@ -288,18 +288,7 @@ func sleep(ctx context.Context, d time.Duration) bool {
 // left (ReqTimeout, how many throttling retries fit) and its credentials on the invocation; building it
 // allocates a little but opens nothing, since every one of them uses c.transport.
 func (c *Client) send(ctx context.Context, cred common.CredentialIface, action, region string, params []byte, out any) error {
-	remaining := c.defaultTimeout
-	if deadline, ok := ctx.Deadline(); ok {
-		remaining = time.Until(deadline)
-	}
-	prof := profile.NewClientProfile()
-	prof.HttpProfile.Endpoint = c.host
-	prof.HttpProfile.Scheme = c.scheme
-	prof.HttpProfile.ReqTimeout = max(1, int((remaining+time.Second-1)/time.Second))
-	// The region breaker fails over to another region's endpoint after errors counted over a client's life:
-	// our clients live for one call, and quietly sending a reset to another endpoint (or away from the
-	// emulator) is never what we want.
-	prof.DisableRegionBreaker = true
+	prof, remaining := callProfile(ctx, c.host, c.scheme, c.defaultTimeout)
 	// The SDK's throttling back-off is time.Sleep, deaf to ctx: allow its retries only when all of them and
 	// the attempts after them still fit before the deadline.
 	retries := c.sdkRetries
@@ -322,6 +311,23 @@ func (c *Client) send(ctx context.Context, cred common.CredentialIface, action, 
 		return err
 	}
 	return DecodeResponse(resp.body, out)
+}
+
+// callProfile is the SDK profile of one call to host: its request timeout ends with ctx (def without a
+// deadline, which it also returns as the time left), and the region breaker is off. The breaker fails over to
+// another region's endpoint after errors counted over a client's life: our clients live for one call, and
+// quietly sending a request to another endpoint (or away from the emulator) is never what we want.
+func callProfile(ctx context.Context, host, scheme string, def time.Duration) (*profile.ClientProfile, time.Duration) {
+	remaining := def
+	if deadline, ok := ctx.Deadline(); ok {
+		remaining = time.Until(deadline)
+	}
+	prof := profile.NewClientProfile()
+	prof.HttpProfile.Endpoint = host
+	prof.HttpProfile.Scheme = scheme
+	prof.HttpProfile.ReqTimeout = max(1, int((remaining+time.Second-1)/time.Second))
+	prof.DisableRegionBreaker = true
+	return prof, remaining
 }
 
 // rawResponse keeps the body as it came. The SDK's CommonResponse decodes it into a map[string]any, so every

@@ -11,7 +11,6 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
-	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 
 	"dtsreset/internal/reset"
 )
@@ -58,19 +57,10 @@ type AssumeRoleResponse struct {
 // not say). It returns static keys: the SDK's RoleArnCredential would refresh itself lazily inside signing,
 // with an STS call that ignores ctx.
 func (s *stsClient) assumeRole(ctx context.Context, base common.CredentialIface, roleARN, session string, duration time.Duration) (common.CredentialIface, time.Time, error) {
-	remaining := s.defaultTimeout
-	if deadline, ok := ctx.Deadline(); ok {
-		remaining = time.Until(deadline)
-	}
-	prof := profile.NewClientProfile()
-	prof.HttpProfile.Endpoint = s.host
-	prof.HttpProfile.Scheme = s.scheme
-	prof.HttpProfile.ReqTimeout = max(1, int((remaining+time.Second-1)/time.Second))
-	// No SDK retries (their back-off is time.Sleep, deaf to ctx) and no region breaker (it would fail over to
-	// another endpoint, away from the configured one): a failed AssumeRole is reported, and the next
-	// invocation tries again.
+	prof, _ := callProfile(ctx, s.host, s.scheme, s.defaultTimeout)
+	// No SDK retries (their back-off is time.Sleep, deaf to ctx): a failed AssumeRole is reported, and the
+	// next invocation tries again.
 	prof.RateLimitExceededMaxRetries = 0
-	prof.DisableRegionBreaker = true
 
 	params, err := json.Marshal(AssumeRoleRequest{RoleArn: roleARN, RoleSessionName: session,
 		DurationSeconds: int64(duration / time.Second)})

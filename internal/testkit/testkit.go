@@ -109,18 +109,14 @@ func (d *DTS) Produce(t testing.TB, topic string, partitions, n int) {
 // Commit sets the group's committed offsets directly in Kafka, as a consumer that read that far would.
 func (d *DTS) Commit(t testing.TB, group, topic string, offsets map[int32]int64) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(d.Emu.KafkaAddrs()...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	adm := d.admin(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	os := make(kadm.Offsets)
 	for p, o := range offsets {
 		os.AddOffset(topic, p, o, -1)
 	}
-	resp, err := kadm.NewClient(cl).CommitOffsets(ctx, group, os)
+	resp, err := adm.CommitOffsets(ctx, group, os)
 	if err == nil {
 		err = resp.Error()
 	}
@@ -129,17 +125,23 @@ func (d *DTS) Commit(t testing.TB, group, topic string, offsets map[int32]int64)
 	}
 }
 
-// Committed reads the group's committed offsets from Kafka.
-func (d *DTS) Committed(t testing.TB, group string) map[int32]int64 {
+// admin is a Kafka admin client of the emulator's cluster, closed when the test ends.
+func (d *DTS) admin(t testing.TB) *kadm.Client {
 	t.Helper()
 	cl, err := kgo.NewClient(kgo.SeedBrokers(d.Emu.KafkaAddrs()...))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer cl.Close()
+	t.Cleanup(cl.Close)
+	return kadm.NewClient(cl)
+}
+
+// Committed reads the group's committed offsets from Kafka.
+func (d *DTS) Committed(t testing.TB, group string) map[int32]int64 {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	resp, err := kadm.NewClient(cl).FetchOffsets(ctx, group)
+	resp, err := d.admin(t).FetchOffsets(ctx, group)
 	if err != nil {
 		t.Fatalf("fetch offsets %s: %v", group, err)
 	}
