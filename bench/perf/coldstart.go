@@ -116,7 +116,7 @@ func runColdStart(args []string) error {
 // coldStart execs bin, dials its port until it accepts, pings, invokes event once and kills it. It returns the
 // times from exec to the Ping answer and to the Invoke answer, and the process's VmHWM.
 func coldStart(bin string, env []string, event []byte, check func(*messages.InvokeResponse) error) (ready, first time.Duration, rssKiB int, err error) {
-	port, err := freePort()
+	port, err := scflocal.FreePort()
 	if err != nil {
 		return 0, 0, 0, err
 	}
@@ -186,13 +186,4 @@ func call(c *rpc.Client, method string, args, reply any, d time.Duration) error 
 	case <-t.C:
 		return errors.New("no answer within " + d.String())
 	}
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

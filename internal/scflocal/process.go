@@ -112,7 +112,7 @@ func Start(ctx context.Context, bin string, env []string, opts ...Option) (*Proc
 	for _, opt := range opts {
 		opt(&o)
 	}
-	port, err := freePort()
+	port, err := FreePort()
 	if err != nil {
 		return nil, fmt.Errorf("scflocal: pick a port: %w", err)
 	}
@@ -374,7 +374,8 @@ func (p *Process) Addr() string { return p.addr }
 // Logs returns what the function wrote to stdout and stderr (the last 4 MiB).
 func (p *Process) Logs() string { return p.logs.String() }
 
-func freePort() (int, error) {
+// FreePort returns a loopback port that was free a moment ago, for a function's _LAMBDA_SERVER_PORT.
+func FreePort() (int, error) {
 	// Listen-then-close leaves a small window for another process to take the port; Start then fails
 	// clearly on Ping rather than talking to a stranger for long.
 	l, err := net.Listen("tcp", "127.0.0.1:0")
