@@ -1,7 +1,7 @@
 # dtsreset — every target is a command you could type yourself.
 GO       ?= go
 BIN      := bin/main
-FUZZTIME ?= 10s
+FUZZTIME ?= 20000x
 LONGFUZZ ?= 30s
 
 .PHONY: help build package test test-unit lint fuzz-short fuzz run bench clean
@@ -25,7 +25,7 @@ lint: ## gofmt and go vet
 test-unit: ## go test -race ./...
 	$(GO) test -race -count=1 -timeout 20m ./...
 
-fuzz-short: ## every fuzz target for FUZZTIME (default 10s)
+fuzz-short: ## every fuzz target for FUZZTIME executions (default 20000x; a count, see bench/fuzz.sh)
 	bash bench/fuzz.sh $(FUZZTIME)
 
 test: lint build test-unit fuzz-short ## what CI runs: lint, build, race tests, brief fuzzing
