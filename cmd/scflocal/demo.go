@@ -450,16 +450,7 @@ func (d *demoRun) checkCommitted(ctx context.Context, want int64) error {
 
 // consumer is a group member that never commits, so only the function moves the group's offsets.
 func (d *demoRun) consumerClient(clientID string) (*kgo.Client, error) {
-	return d.client(
-		kgo.ClientID(clientID),
-		kgo.ConsumerGroup(demoGroup),
-		kgo.ConsumeTopics(emulator.DemoTopicName),
-		kgo.DisableAutoCommit(),
-		kgo.SessionTimeout(6*time.Second),
-		kgo.HeartbeatInterval(200*time.Millisecond),
-		kgo.RebalanceTimeout(2*time.Second),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-	)
+	return d.client(emulator.SubscriberOpts(demoGroup, emulator.DemoTopicName, clientID)...)
 }
 
 // join starts a consumer and waits, at most 15 s, until the group is Stable with it as a member.

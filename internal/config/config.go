@@ -7,14 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"dtsreset/internal/dts"
 )
 
 // DefaultEndpoint is the DTS API host used when DTS_ENDPOINT is not set.
-const DefaultEndpoint = "dts.intl.tencentcloudapi.com"
+const DefaultEndpoint = dts.DefaultEndpoint
 
 // Config is the checked configuration.
 type Config struct {
@@ -68,7 +69,7 @@ func Load(getenv func(string) string) (Config, error) {
 	if c.Endpoint == "" {
 		c.Endpoint = DefaultEndpoint
 	}
-	if err := checkEndpoint(c.Endpoint); err != nil {
+	if _, _, err := dts.ParseEndpoint(c.Endpoint); err != nil {
 		bad("DTS_ENDPOINT", "%s", err)
 	}
 
@@ -78,7 +79,7 @@ func Load(getenv func(string) string) (Config, error) {
 	}
 
 	if c.STSEndpoint = strings.TrimSpace(getenv("DTS_STS_ENDPOINT")); c.STSEndpoint != "" {
-		if err := checkEndpoint(c.STSEndpoint); err != nil {
+		if _, _, err := dts.ParseEndpoint(c.STSEndpoint); err != nil {
 			bad("DTS_STS_ENDPOINT", "%s", err)
 		}
 	}
@@ -152,18 +153,4 @@ func Variables(err error) []string {
 	}
 	walk(err)
 	return out
-}
-
-func checkEndpoint(ep string) error {
-	if strings.Contains(ep, "://") {
-		u, err := url.Parse(ep)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
-			return fmt.Errorf("%q must be a host such as dts.tencentcloudapi.com or a URL such as http://127.0.0.1:9123", ep)
-		}
-		return nil
-	}
-	if strings.ContainsAny(ep, "/?# ") {
-		return fmt.Errorf("%q must be a host such as dts.tencentcloudapi.com or a URL such as http://127.0.0.1:9123", ep)
-	}
-	return nil
 }

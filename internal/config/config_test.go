@@ -60,6 +60,10 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"bad endpoint path", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ENDPOINT": "http://127.0.0.1:9123/x"}, "DTS_ENDPOINT"},
 		{"bad endpoint scheme", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ENDPOINT": "ftp://h"}, "DTS_ENDPOINT"},
 		{"bad host", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ENDPOINT": "a b"}, "DTS_ENDPOINT"},
+		// The same rule as the DTS client's (dts.ParseEndpoint): what passes here never fails at NewClient.
+		{"endpoint with user", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ENDPOINT": "http://u:p@127.0.0.1:9123"}, "DTS_ENDPOINT"},
+		{"endpoint with fragment", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ENDPOINT": "http://127.0.0.1:9123#f"}, "DTS_ENDPOINT"},
+		{"bad STS endpoint", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_STS_ENDPOINT": "sts/x"}, "DTS_STS_ENDPOINT"},
 		{"bad STS endpoint", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_STS_ENDPOINT": "http://127.0.0.1:9124/sts"}, "DTS_STS_ENDPOINT"},
 		{"bad role", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ROLE_ARN": "role"}, "DTS_ROLE_ARN"},
 		{"short token", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_API_TOKEN": "abc"}, "RESET_API_TOKEN"},

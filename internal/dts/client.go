@@ -80,11 +80,11 @@ var _ reset.DTS = (*Client)(nil)
 
 // NewClient checks opts and returns a Client. It makes no network call.
 func NewClient(opts Options) (*Client, error) {
-	host, scheme, err := parseEndpoint("endpoint", opts.Endpoint, DefaultEndpoint)
+	host, scheme, err := endpointOr("endpoint", opts.Endpoint, DefaultEndpoint)
 	if err != nil {
 		return nil, err
 	}
-	stsHost, stsScheme, err := parseEndpoint("STS endpoint", opts.STSEndpoint, DefaultSTSEndpoint)
+	stsHost, stsScheme, err := endpointOr("STS endpoint", opts.STSEndpoint, DefaultSTSEndpoint)
 	if err != nil {
 		return nil, err
 	}
@@ -138,36 +138,47 @@ func cmpOr(v, def int) int {
 	return v
 }
 
-// parseEndpoint splits DTS_ENDPOINT (or the STS endpoint, named name in errors) into the SDK's Endpoint
-// (host[:port]) and Scheme; an empty endpoint is def over HTTPS.
-func parseEndpoint(name, endpoint, def string) (host, scheme string, err error) {
+// ParseEndpoint splits an endpoint as DTS_ENDPOINT and DTS_STS_ENDPOINT take it — a host[:port], or an
+// http(s):// URL with nothing after the host — into the SDK's Endpoint (host[:port]) and Scheme. It is the one
+// rule for both variables: config checks them with it at start, NewClient uses it to build the SDK profile.
+func ParseEndpoint(endpoint string) (host, scheme string, err error) {
+	const want = "must be a host such as dts.tencentcloudapi.com or a URL such as http://127.0.0.1:9123"
 	if endpoint == "" {
-		return def, "HTTPS", nil
+		return "", "", errors.New("is empty")
 	}
 	if !strings.Contains(endpoint, "://") {
-		if strings.ContainsAny(endpoint, "/?# ") {
-			return "", "", fmt.Errorf("dts: %s %q must be a host[:port] or an http(s):// URL", name, endpoint)
+		if strings.ContainsAny(endpoint, "/?#@ \t") {
+			return "", "", fmt.Errorf("%q %s", endpoint, want)
 		}
 		return endpoint, "HTTPS", nil
 	}
 	u, err := url.Parse(endpoint)
-	if err != nil {
-		return "", "", fmt.Errorf("dts: %s %q: %w", name, endpoint, err)
-	}
 	switch {
-	case u.Host == "":
-		return "", "", fmt.Errorf("dts: %s %q has no host", name, endpoint)
-	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.User != nil:
+	case err != nil, u.Host == "":
+		return "", "", fmt.Errorf("%q %s", endpoint, want)
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.Fragment != "", u.User != nil:
 		// TC3 signs the path "/" only; the API lives at the root.
-		return "", "", fmt.Errorf("dts: %s %q must not have a path, query or user", name, endpoint)
+		return "", "", fmt.Errorf("%q must not have a path, query, fragment or user: %s", endpoint, want)
 	}
-	switch strings.ToLower(u.Scheme) {
+	switch u.Scheme { // url.Parse lower-cases it
 	case "http":
 		return u.Host, "HTTP", nil
 	case "https":
 		return u.Host, "HTTPS", nil
 	}
-	return "", "", fmt.Errorf("dts: %s %q: scheme must be http or https", name, endpoint)
+	return "", "", fmt.Errorf("%q: the scheme must be http or https", endpoint)
+}
+
+// endpointOr is ParseEndpoint with def (over HTTPS) for an empty endpoint; name labels errors.
+func endpointOr(name, endpoint, def string) (host, scheme string, err error) {
+	if endpoint == "" {
+		return def, "HTTPS", nil
+	}
+	host, scheme, err = ParseEndpoint(endpoint)
+	if err != nil {
+		return "", "", fmt.Errorf("dts: %s %w", name, err)
+	}
+	return host, scheme, nil
 }
 
 func newTransport() *http.Transport {

@@ -508,6 +508,12 @@ func TestNewClientEndpoints(t *testing.T) {
 		{"http://", "", "", true},
 		{"http://h/api", "", "", true},
 		{"h/api", "", "", true},
+		{"HTTP://127.0.0.1:9123", "127.0.0.1:9123", "HTTP", false},
+		{"http://user:pw@127.0.0.1:9123", "", "", true},
+		{"user@127.0.0.1:9123", "", "", true},
+		{"http://127.0.0.1:9123#x", "", "", true},
+		{"http://127.0.0.1:9123?a=1", "", "", true},
+		{"dts.tencentcloudapi.com\t", "", "", true},
 	}
 	for _, tt := range tests {
 		c, err := NewClient(Options{Endpoint: tt.endpoint})

@@ -163,6 +163,23 @@ func (e *Emulator) KafkaAddrs() []string { return e.cluster.ListenAddrs() }
 // Config returns the configuration the emulator serves.
 func (e *Emulator) Config() Config { return e.cfg }
 
+// SubscriberOpts are the kgo options of a client standing in for a subscriber: it joins group, consumes
+// topic from the start, and never commits by itself, so only a reset moves the group's offsets. Heartbeats
+// and rebalances are quick so that tests and the demo see a member join and leave within a second or two.
+// Add the seed brokers with KafkaAddrs.
+func SubscriberOpts(group, topic, clientID string) []kgo.Opt {
+	return []kgo.Opt{
+		kgo.ClientID(clientID),
+		kgo.ConsumerGroup(group),
+		kgo.ConsumeTopics(topic),
+		kgo.DisableAutoCommit(),
+		kgo.SessionTimeout(6 * time.Second),
+		kgo.HeartbeatInterval(200 * time.Millisecond),
+		kgo.RebalanceTimeout(2 * time.Second),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
+	}
+}
+
 // Close stops the Kafka cluster, writing its data when a data directory is set.
 func (e *Emulator) Close() error {
 	e.closeOnce.Do(func() {

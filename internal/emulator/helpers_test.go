@@ -217,17 +217,7 @@ func produce(t *testing.T, env *testEnv, partitions, n int) {
 // consumer joins the demo group with a real kgo client; it never commits by itself.
 func consumer(t *testing.T, env *testEnv, clientID string) *kgo.Client {
 	t.Helper()
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(env.emu.KafkaAddrs()...),
-		kgo.ClientID(clientID),
-		kgo.ConsumerGroup(demoGroup),
-		kgo.ConsumeTopics(emulator.DemoTopicName),
-		kgo.DisableAutoCommit(),
-		kgo.SessionTimeout(2*time.Second),
-		kgo.HeartbeatInterval(200*time.Millisecond),
-		kgo.RebalanceTimeout(2*time.Second),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-	)
+	cl, err := kgo.NewClient(append(emulator.SubscriberOpts(demoGroup, emulator.DemoTopicName, clientID), kgo.SeedBrokers(env.emu.KafkaAddrs()...))...)
 	if err != nil {
 		t.Fatal(err)
 	}

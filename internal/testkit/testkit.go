@@ -181,17 +181,7 @@ func (d *DTS) Join(t testing.TB, group, topic, clientID string) *Consumer {
 
 func (d *DTS) newConsumer(t testing.TB, group, topic, clientID string) *Consumer {
 	t.Helper()
-	cl, err := kgo.NewClient(
-		kgo.SeedBrokers(d.Emu.KafkaAddrs()...),
-		kgo.ClientID(clientID),
-		kgo.ConsumerGroup(group),
-		kgo.ConsumeTopics(topic),
-		kgo.DisableAutoCommit(),
-		kgo.SessionTimeout(6*time.Second),
-		kgo.HeartbeatInterval(200*time.Millisecond),
-		kgo.RebalanceTimeout(2*time.Second),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-	)
+	cl, err := kgo.NewClient(append(emulator.SubscriberOpts(group, topic, clientID), kgo.SeedBrokers(d.Emu.KafkaAddrs()...))...)
 	if err != nil {
 		t.Fatal(err)
 	}
