@@ -18,6 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"dtsreset/internal/dts"
 	"dtsreset/internal/emulator"
 	"dtsreset/internal/reset"
@@ -318,7 +322,26 @@ func TestEmulatorDryRunPlansWhatResetApplies(t *testing.T) {
 // as soon as the reset request has arrived, that is after the precheck. resetDelay is long (4s) because a kgo
 // join under -race on a loaded 2-core machine can take well over a second, and the join must finish inside
 // the delay for the scenario to happen at all.
+//
+// In the latest case the consumer also commits its own progress past the planned targets (the end of the log
+// at the plan), as a working consumer soon does: offsets beyond a latest target must not pass for the reset.
 func TestEmulatorConsumerJoinsAfterPrecheck(t *testing.T) {
+	tests := []struct {
+		mode          string
+		commitBeyond  bool  // the consumer commits records+2 on every partition once it has joined
+		wantCommitted int64 // where Kafka has the group afterwards
+	}{
+		{reset.ModeEarliest, false, committed},
+		{reset.ModeLatest, true, records + 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.mode, func(t *testing.T) {
+			consumerJoinsAfterPrecheck(t, tt.mode, tt.commitBeyond, tt.wantCommitted)
+		})
+	}
+}
+
+func consumerJoinsAfterPrecheck(t *testing.T, mode string, commitBeyond bool, wantCommitted int64) {
 	const resetDelay = 4000 * time.Millisecond
 	s, d := newEmuService(t, nil, allOn())
 	seeded(t, d)
@@ -344,18 +367,42 @@ func TestEmulatorConsumerJoinsAfterPrecheck(t *testing.T) {
 			}
 		}
 		arrived = time.Now()
-		d.Join(goroutineTB{t}, testkit.Group, testkit.Topic, client)
+		c := d.Join(goroutineTB{t}, testkit.Group, testkit.Topic, client)
+		if commitBeyond {
+			offs := map[int32]kgo.EpochOffset{}
+			for p := range int32(partitions) {
+				offs[p] = kgo.EpochOffset{Epoch: -1, Offset: records + 2}
+			}
+			var commitErr error
+			c.CommitOffsetsSync(joinCtx, map[string]map[int32]kgo.EpochOffset{testkit.Topic: offs},
+				func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+					commitErr = err
+					if err == nil {
+						for _, rt := range resp.Topics {
+							for _, rp := range rt.Partitions {
+								if commitErr == nil {
+									commitErr = kerr.ErrorForCode(rp.ErrorCode)
+								}
+							}
+						}
+					}
+				})
+			if commitErr != nil {
+				t.Errorf("the consumer's own commit failed: %v", commitErr)
+				return
+			}
+		}
 		joined = time.Now()
 	}()
 
-	res, err := s.Reset(emuCtx(t), emuRequest(reset.ModeEarliest, 0, 1, 2))
+	res, err := s.Reset(emuCtx(t), emuRequest(mode, 0, 1, 2))
 	stopTry()
 	wg.Wait()
 	if arrived.IsZero() {
 		t.Fatalf("got Reset %+v, %v before any reset request reached the emulator, want the reset held", res, err)
 	}
 	if joined.IsZero() {
-		t.FailNow() // Join reported why
+		t.FailNow() // Join or the commit reported why
 	}
 	t.Logf("consumer joined %s after the reset request arrived (held %s)", joined.Sub(arrived).Round(time.Millisecond), resetDelay)
 	// The test's precondition, not a speed check: only a consumer that joined while the reset was held makes
@@ -378,8 +425,9 @@ func TestEmulatorConsumerJoinsAfterPrecheck(t *testing.T) {
 	if got := memberIDs(e.Details); !slices.Equal(got, []string{client}) {
 		t.Errorf("got Details members %v, want [%s]", got, client)
 	}
-	if got := d.Committed(t, testkit.Group); !maps.Equal(got, map[int32]int64{0: committed, 1: committed, 2: committed}) {
-		t.Errorf("got committed offsets %v, want all %d (the reset was ignored)", got, committed)
+	want := map[int32]int64{0: wantCommitted, 1: wantCommitted, 2: wantCommitted}
+	if got := d.Committed(t, testkit.Group); !maps.Equal(got, want) {
+		t.Errorf("got committed offsets %v, want %v (the reset was ignored)", got, want)
 	}
 }
 

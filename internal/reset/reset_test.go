@@ -395,6 +395,59 @@ func TestVerify(t *testing.T) {
 	}
 }
 
+// TestVerifyLatestWithMembers: the API ignored a latest reset because a consumer joined just before it, and the
+// consumer then committed its own progress past the planned targets (the end of the log at the plan). Offsets
+// beyond a latest target must not count as applied while the group has members: nobody but a member moves
+// them, so they prove nothing about the reset.
+func TestVerifyLatestWithMembers(t *testing.T) {
+	tests := []struct {
+		name  string
+		state string
+		code  string // "" for success
+	}{
+		{"member committed past the target", "Stable", CodeResetNotApplied},
+		{"member rebalancing", "PreparingRebalance", CodeResetNotApplied},
+		// Control: the same offsets in an idle group are the end of a log that grew before the reset applied.
+		{"idle group beyond the target", "Empty", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSim()
+			s.beforeReset = func(s *sim) {
+				g := &s.groups[len(s.groups)-1]
+				g.State = tt.state
+				if active(tt.state) {
+					g.Assignment = []Assignment{{ClientID: "late-joiner", PartitionNos: []int{0, 1, 2, 3}}}
+				}
+				if !active(tt.state) { // the log grew: the reset moves the idle group past the planned targets
+					s.latest = []int64{1007, 1017, 1027, 1037}
+					return
+				}
+				for i := range g.Partitions { // the member's commits, past the planned targets 1000…1030
+					g.Partitions[i].Offset = s.latest[i] + 7
+				}
+			}
+			f := s.newFake(t)
+			opts := allOn()
+			opts.VerifyTimeout = 300 * time.Millisecond
+			res, err := New(f, opts).Reset(t.Context(), request(ModeLatest, 0, 2))
+			if tt.code == "" {
+				if err != nil || !res.Verified || deref(res.Partitions[0].ResultOffset) != "1007" {
+					t.Fatalf("got %+v, %v; want verified at 1007", res, err)
+				}
+				return
+			}
+			e := wantError(t, err, KindConflict, tt.code)
+			if !strings.Contains(e.Message, "partition 0 is at 1007, expected 1000") || !strings.Contains(e.Message, "late-joiner") {
+				t.Errorf("message %q lacks the offsets or the member", e.Message)
+			}
+			if d := e.Details.(GroupDetails); len(d.Partitions) != 2 || d.GroupState != tt.state {
+				t.Errorf("got Details %+v, want partitions 0 and 2 and state %s", d, tt.state)
+			}
+		})
+	}
+}
+
 func TestVerifyPollErrorKeepsResetRequestID(t *testing.T) {
 	s := newSim()
 	f := s.newFake(t)

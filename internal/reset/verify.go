@@ -35,7 +35,7 @@ func (s *Service) verify(ctx context.Context, req validate.Request, requestID st
 			return verifyFailed(err, requestID)
 		}
 		observed, last = true, g
-		if g != nil && applied(req.ResetMode, parts, g.Partitions) {
+		if g != nil && applied(req.ResetMode, parts, g) {
 			s.debug(ctx, "reset verified", req, slog.Int("polls", poll))
 			return nil
 		}
@@ -81,13 +81,11 @@ func verifyDeadline(ctx context.Context, now time.Time, timeout time.Duration) t
 }
 
 // applied reports whether every partition is at its target, and if so records the offsets in ResultOffset.
-// For latest, an offset beyond the target counts: the end of the log may have moved between the plan and the
-// reset. For earliest and datetime the target is exact.
-func applied(mode string, parts []PartitionResult, states []PartitionState) bool {
+func applied(mode string, parts []PartitionResult, g *Group) bool {
 	got := make([]int64, len(parts))
 	for i, p := range parts {
-		off, ok := committedOffset(states, p.PartitionNo)
-		if !ok || off < p.TargetOffset || (off != p.TargetOffset && mode != ModeLatest) {
+		off, ok := committedOffset(g.Partitions, p.PartitionNo)
+		if !ok || !atTarget(mode, g.State, off, p.TargetOffset) {
 			return false
 		}
 		got[i] = off
@@ -96,6 +94,18 @@ func applied(mode string, parts []PartitionResult, states []PartitionState) bool
 		parts[i].ResultOffset = &got[i]
 	}
 	return true
+}
+
+// atTarget reports whether a partition's committed offset is where the reset puts it. For earliest and
+// datetime the target is exact. For latest an offset beyond the target also counts, because the end of the log
+// may have moved between the plan and the reset — but only while the group has no members: a member commits
+// its own progress, and a consumer that joined just before the reset (which the API then silently ignored)
+// soon commits offsets past the old end too. Nobody else moves an idle group's offsets.
+func atTarget(mode, state string, off, target int64) bool {
+	if off == target {
+		return true
+	}
+	return mode == ModeLatest && off > target && !active(state)
 }
 
 func committedOffset(states []PartitionState, no int) (int64, bool) {
@@ -111,13 +121,14 @@ func committedOffset(states []PartitionState, no int) (int64, bool) {
 func notApplied(req validate.Request, requestID string, parts []PartitionResult, g *Group) *Error {
 	var checks []PartitionCheck
 	var states []PartitionState
+	var state string
 	if g != nil {
-		states = g.Partitions
+		states, state = g.Partitions, g.State
 	}
 	for _, p := range parts {
 		c := PartitionCheck{PartitionNo: p.PartitionNo, TargetOffset: p.TargetOffset}
 		if off, ok := committedOffset(states, p.PartitionNo); ok {
-			if off == p.TargetOffset || (req.ResetMode == ModeLatest && off > p.TargetOffset) {
+			if atTarget(req.ResetMode, state, off, p.TargetOffset) {
 				continue
 			}
 			c.Offset = &off
@@ -152,9 +163,9 @@ func notApplied(req validate.Request, requestID string, parts []PartitionResult,
 		b.WriteString(". The group is now " + stateName(g.State))
 		writeMembers(&b, g)
 		if active(g.State) {
-			b.WriteString(". A consumer joined the group between the precheck and the reset, and the API " +
-				"silently ignored the reset of a group that is not Dead or Empty. Stop the consumers so that " +
-				"they leave the group, then retry.")
+			b.WriteString(". A consumer joined the group around the time of the reset: the API silently ignores " +
+				"the reset of a group that is not Dead or Empty, and a member commits its own offsets, so the " +
+				"reset cannot be confirmed. Stop the consumers so that they leave the group, then retry.")
 		} else {
 			b.WriteString(". The API did not apply the reset within the verify window; a consumer may have " +
 				"joined and left the group meanwhile. Make sure no consumer uses the group, then retry.")
