@@ -84,10 +84,16 @@ func Load(getenv func(string) string) (Config, error) {
 		}
 	}
 
-	c.APIToken = getenv("RESET_API_TOKEN")
-	if c.APIToken != "" && len(c.APIToken) < 16 {
+	// Trimmed like every other variable: a token pasted with a trailing newline would otherwise never match
+	// what callers send (the handler trims the presented token, as HTTP trims header values).
+	c.APIToken = strings.TrimSpace(getenv("RESET_API_TOKEN"))
+	switch {
+	case c.APIToken == "":
+	case len(c.APIToken) < 16:
 		// A short token is guessable; refuse it rather than give a false sense of protection.
 		bad("RESET_API_TOKEN", "must be at least 16 characters (got %d)", len(c.APIToken))
+	case strings.ContainsFunc(c.APIToken, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+		bad("RESET_API_TOKEN", "must not contain spaces or control characters: an Authorization header cannot carry it as one token")
 	}
 
 	if list := strings.TrimSpace(getenv("RESET_ALLOWED_SUBSCRIBE_IDS")); list != "" {

@@ -67,6 +67,9 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 		{"bad STS endpoint", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_STS_ENDPOINT": "http://127.0.0.1:9124/sts"}, "DTS_STS_ENDPOINT"},
 		{"bad role", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "DTS_ROLE_ARN": "role"}, "DTS_ROLE_ARN"},
 		{"short token", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_API_TOKEN": "abc"}, "RESET_API_TOKEN"},
+		{"short token once trimmed", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_API_TOKEN": "  abc          \n"}, "RESET_API_TOKEN"},
+		{"token with a space", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_API_TOKEN": "0123456789 abcdef"}, "RESET_API_TOKEN"},
+		{"token with a control character", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_API_TOKEN": "0123456789\x00abcdef"}, "RESET_API_TOKEN"},
 		{"bad allow-list", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_ALLOWED_SUBSCRIBE_IDS": "subs-ok,nope"}, "RESET_ALLOWED_SUBSCRIBE_IDS"},
 		{"blank allow-list", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_ALLOWED_SUBSCRIBE_IDS": " , "}, "RESET_ALLOWED_SUBSCRIBE_IDS"},
 		{"bad precheck", map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_PRECHECK": "maybe"}, "RESET_PRECHECK"},
@@ -84,6 +87,24 @@ func TestLoadErrorsNameTheVariable(t *testing.T) {
 				t.Errorf("got %q (variable %s), want it to name %s", err, ce.Variable, tt.want)
 			}
 		})
+	}
+}
+
+// TestTokenTrimmed: a token pasted with a newline is the token; callers' tokens are compared trimmed.
+func TestTokenTrimmed(t *testing.T) {
+	c, err := Load(env(map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", "RESET_API_TOKEN": " 0123456789abcdef\n"}))
+	if err != nil || c.APIToken != "0123456789abcdef" {
+		t.Errorf("got %q, %v; want the token without the spaces", c.APIToken, err)
+	}
+}
+
+// TestEndpointErrorHidesPassword: Load's error is logged at start (main.go).
+func TestEndpointErrorHidesPassword(t *testing.T) {
+	for _, v := range []string{"DTS_ENDPOINT", "DTS_STS_ENDPOINT"} {
+		_, err := Load(env(map[string]string{"TENCENTCLOUD_REGION": "ap-guangzhou", v: "http://proxy:S3cret-pw@127.0.0.1:9123"}))
+		if err == nil || !strings.Contains(err.Error(), v) || strings.Contains(err.Error(), "S3cret-pw") {
+			t.Errorf("%s: got %v, want an error naming %s without the password", v, err, v)
+		}
 	}
 }
 

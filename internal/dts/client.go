@@ -141,32 +141,51 @@ func cmpOr(v, def int) int {
 // ParseEndpoint splits an endpoint as DTS_ENDPOINT and DTS_STS_ENDPOINT take it — a host[:port], or an
 // http(s):// URL with nothing after the host — into the SDK's Endpoint (host[:port]) and Scheme. It is the one
 // rule for both variables: config checks them with it at start, NewClient uses it to build the SDK profile.
+//
+// The host comes back in lower case: the SDK signs the Host header as written, while TC3 lower-cases header
+// values on the verifying side, so a host written DTS.TencentCloudAPI.com would fail every signature. Errors
+// never quote user info (user:password@), which would otherwise reach the log.
 func ParseEndpoint(endpoint string) (host, scheme string, err error) {
 	const want = "must be a host such as dts.tencentcloudapi.com or a URL such as http://127.0.0.1:9123"
+	shown := withoutUserInfo(endpoint)
 	if endpoint == "" {
 		return "", "", errors.New("is empty")
 	}
 	if !strings.Contains(endpoint, "://") {
 		if strings.ContainsAny(endpoint, "/?#@ \t") {
-			return "", "", fmt.Errorf("%q %s", endpoint, want)
+			return "", "", fmt.Errorf("%q %s", shown, want)
 		}
-		return endpoint, "HTTPS", nil
+		return strings.ToLower(endpoint), "HTTPS", nil
 	}
 	u, err := url.Parse(endpoint)
 	switch {
 	case err != nil, u.Host == "":
-		return "", "", fmt.Errorf("%q %s", endpoint, want)
+		return "", "", fmt.Errorf("%q %s", shown, want)
 	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.Fragment != "", u.User != nil:
 		// TC3 signs the path "/" only; the API lives at the root.
-		return "", "", fmt.Errorf("%q must not have a path, query, fragment or user: %s", endpoint, want)
+		return "", "", fmt.Errorf("%q must not have a path, query, fragment or user: %s", shown, want)
 	}
 	switch u.Scheme { // url.Parse lower-cases it
 	case "http":
-		return u.Host, "HTTP", nil
+		return strings.ToLower(u.Host), "HTTP", nil
 	case "https":
-		return u.Host, "HTTPS", nil
+		return strings.ToLower(u.Host), "HTTPS", nil
 	}
-	return "", "", fmt.Errorf("%q: the scheme must be http or https", endpoint)
+	return "", "", fmt.Errorf("%q: the scheme must be http or https", shown)
+}
+
+// withoutUserInfo replaces everything between the scheme and the last '@' (a user name and password, if the
+// endpoint has them) with "…".
+func withoutUserInfo(endpoint string) string {
+	at := strings.LastIndex(endpoint, "@")
+	if at < 0 {
+		return endpoint
+	}
+	start := 0
+	if i := strings.Index(endpoint, "://"); i >= 0 && i < at {
+		start = i + len("://")
+	}
+	return endpoint[:start] + "…" + endpoint[at:]
 }
 
 // endpointOr is ParseEndpoint with def (over HTTPS) for an empty endpoint; name labels errors.
@@ -307,7 +326,7 @@ func (c *Client) send(ctx context.Context, cred common.CredentialIface, action, 
 		retries = 0
 	}
 	prof.RateLimitExceededMaxRetries = retries
-	prof.RateLimitExceededRetryDuration = c.sdkBackoff
+	prof.RateLimitExceededRetryDuration = boundedBackoff(ctx, c.sdkBackoff, c.minAttempt)
 
 	// NewCommonClient gives each client its own http.Client (so ReqTimeout stays per call) unless
 	// common.DefaultHttpClient is set, which nothing in this process may do: it would be shared and mutated.
@@ -322,6 +341,21 @@ func (c *Client) send(ctx context.Context, cred common.CredentialIface, action, 
 		return err
 	}
 	return DecodeResponse(resp.body, out)
+}
+
+// boundedBackoff caps each of the SDK's throttling sleeps so that it ends minAttempt before ctx's deadline.
+// The up-front budget in send assumes attempts of about minAttempt; an attempt that is slow and then
+// throttled (a loaded API answers late) would otherwise be followed by a sleep that ctx cannot cut short, and
+// the reply would come after the invocation's deadline. After a capped sleep the SDK's next attempt runs on
+// an expired or nearly expired ctx and fails at once, which is the timeout the caller should see.
+func boundedBackoff(ctx context.Context, backoff profile.DurationFunc, minAttempt time.Duration) profile.DurationFunc {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return backoff
+	}
+	return func(i int) time.Duration {
+		return max(0, min(backoff(i), time.Until(deadline)-minAttempt))
+	}
 }
 
 // callProfile is the SDK profile of one call to host: its request timeout ends with ctx (def without a

@@ -454,6 +454,79 @@ func TestRetriesStopBeforeTheDeadline(t *testing.T) {
 	}
 }
 
+func TestBoundedBackoff(t *testing.T) {
+	const minAttempt = 200 * time.Millisecond
+	tests := []struct {
+		name       string
+		left       time.Duration // until ctx's deadline; 0: no deadline
+		backoff    time.Duration // what the unbounded back-off asks for
+		atMost     time.Duration
+		atLeast    time.Duration
+		noDeadline bool
+	}{
+		{"fits", 5 * time.Second, 600 * time.Millisecond, 600 * time.Millisecond, 600 * time.Millisecond, false},
+		{"cut to minAttempt before the deadline", 500 * time.Millisecond, 600 * time.Millisecond, 300 * time.Millisecond, 250 * time.Millisecond, false},
+		{"less than minAttempt left", 100 * time.Millisecond, 600 * time.Millisecond, 0, 0, false},
+		{"deadline passed", -time.Second, 600 * time.Millisecond, 0, 0, false},
+		{"no deadline", 0, 600 * time.Millisecond, 600 * time.Millisecond, 600 * time.Millisecond, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			if !tt.noDeadline {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithDeadline(ctx, time.Now().Add(tt.left))
+				defer cancel()
+			}
+			got := boundedBackoff(ctx, func(int) time.Duration { return tt.backoff }, minAttempt)(0)
+			if got > tt.atMost || got < tt.atLeast {
+				t.Errorf("got %v, want between %v and %v", got, tt.atLeast, tt.atMost)
+			}
+		})
+	}
+}
+
+// TestLateThrottleStaysInsideTheDeadline: an attempt throttled at once, then one that the API answers late, again
+// with RequestLimitExceeded. The SDK sleeps before its next retry with time.Sleep, which ctx cannot cut short;
+// that sleep must not carry the call past its deadline.
+func TestLateThrottleStaysInsideTheDeadline(t *testing.T) {
+	// 3s leaves room for all of the SDK's retries by the up-front budget (2 x 600ms sleeps + 3 x 200ms
+	// attempts), which assumes quick attempts; the second one then takes 2.5s.
+	const (
+		deadline = 3 * time.Second
+		late     = 2500 * time.Millisecond
+	)
+	f := newFakeDTS(t)
+	f.setFault(func(n int, s seen, w http.ResponseWriter, r *http.Request) bool {
+		if n == 2 {
+			select {
+			case <-time.After(late):
+			case <-r.Context().Done():
+				return true
+			}
+		}
+		io.WriteString(w, errorReply("RequestLimitExceeded", "too many requests", s.RequestID))
+		return true
+	})
+	c := newTestClient(t, f, Options{})
+	// The production back-offs: 250-350ms, then 500-600ms, each slept by the SDK deaf to ctx.
+	c.sdkBackoff, c.sdkBackoffMax, c.minAttempt = sdkBackoff, sdkBackoffMax, 200*time.Millisecond
+	ctx := ctxTimeout(t, deadline)
+	end, _ := ctx.Deadline()
+	_, err := c.DescribeSubscribeDetail(ctx, "", "subs-abc123")
+	if e := reset.AsError(err); e.Kind != reset.KindThrottled && e.Kind != reset.KindTimeout {
+		t.Errorf("got %v %q, want throttled or timeout", e.Kind, e.Code)
+	}
+	if n := len(f.requests()); n < 2 {
+		t.Fatalf("got %d requests, want the late second one to have happened", n)
+	}
+	// Unbounded, the second sleep (500-600ms) starts ~2.8s in and ends ~0.4s past the deadline. Bounded,
+	// the call ends at the deadline; 100ms of slack absorbs scheduling under -race.
+	if over := time.Since(end); over > 100*time.Millisecond {
+		t.Errorf("returned %v after the deadline, want by it", over)
+	}
+}
+
 func TestSlowServerTimesOut(t *testing.T) {
 	f := newFakeDTS(t)
 	f.setFault(func(_ int, _ seen, _ http.ResponseWriter, r *http.Request) bool {
@@ -509,6 +582,8 @@ func TestNewClientEndpoints(t *testing.T) {
 		{"http://h/api", "", "", true},
 		{"h/api", "", "", true},
 		{"HTTP://127.0.0.1:9123", "127.0.0.1:9123", "HTTP", false},
+		{"http://LOCALHOST:9123", "localhost:9123", "HTTP", false}, // the SDK signs the host as written
+		{"DTS.TencentCloudAPI.com", "dts.tencentcloudapi.com", "HTTPS", false},
 		{"http://user:pw@127.0.0.1:9123", "", "", true},
 		{"user@127.0.0.1:9123", "", "", true},
 		{"http://127.0.0.1:9123#x", "", "", true},
@@ -529,6 +604,29 @@ func TestNewClientEndpoints(t *testing.T) {
 	}
 	if _, err := NewClient(Options{RateLimitPerSecond: -1}); err == nil {
 		t.Error("negative rate: got no error, want one")
+	}
+}
+
+// TestParseEndpointHidesUserInfo: the error is logged at start; a password in the endpoint must not be in it.
+func TestParseEndpointHidesUserInfo(t *testing.T) {
+	for _, ep := range []string{
+		"http://proxyuser:S3cret-pw@127.0.0.1:9123",
+		"https://proxyuser:S3cret-pw@dts.tencentcloudapi.com/",
+		"proxyuser:S3cret-pw@dts.tencentcloudapi.com",
+		"ftp://proxyuser:S3cret-pw@h",
+		"http://u:S3cret-pw@h@x/p",
+	} {
+		_, _, err := ParseEndpoint(ep)
+		if err == nil {
+			t.Errorf("ParseEndpoint(%q): got no error, want one", ep)
+			continue
+		}
+		if strings.Contains(err.Error(), "S3cret-pw") || strings.Contains(err.Error(), "proxyuser") {
+			t.Errorf("ParseEndpoint(%q): the error %q shows the user info", ep, err)
+		}
+		if !strings.Contains(err.Error(), "…@") {
+			t.Errorf("ParseEndpoint(%q): the error %q does not show where the user info was", ep, err)
+		}
 	}
 }
 

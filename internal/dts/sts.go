@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -75,7 +76,7 @@ func (s *stsClient) assumeRole(ctx context.Context, base common.CredentialIface,
 	resp := &rawResponse{BaseResponse: &tchttp.BaseResponse{}}
 	cc := common.NewCommonClient(base, stsRegion, prof).WithHttpTransport(s.transport)
 	if err := cc.Send(req, resp); err != nil {
-		return nil, time.Time{}, err
+		return nil, time.Time{}, withoutBody(err)
 	}
 	var out AssumeRoleResponse
 	if err := DecodeResponse(resp.body, &out); err != nil {
@@ -92,6 +93,33 @@ func (s *stsClient) assumeRole(ctx context.Context, base common.CredentialIface,
 		expires = t
 	}
 	return common.NewTokenCredential(c.TmpSecretID, c.TmpSecretKey, c.Token), expires, nil
+}
+
+// withoutBody drops the reply body that the SDK quotes in its ParseJsonError and HttpStatusCodeError messages.
+// An AssumeRole reply that fails to parse (a proxy appended a comment, a status other than 200) can still hold
+// the temporary key and token, and this error becomes the cause in the function's log line. What stays (the
+// code, the status line, the JSON parser's complaint) is what an operator needs.
+func withoutBody(err error) error {
+	var sdk *tcerr.TencentCloudSDKError
+	if !errors.As(err, &sdk) {
+		return err
+	}
+	msg := sdk.Message
+	switch sdk.Code {
+	case codeParseJSON:
+		const because = ", because: "
+		msg = "the STS reply (body withheld: it may hold credentials) is not valid JSON"
+		if i := strings.LastIndex(sdk.Message, because); i >= 0 {
+			msg += ": " + sdk.Message[i+len(because):]
+		}
+	case codeHTTPStatus:
+		if i := strings.Index(msg, ", with body: "); i >= 0 {
+			msg = msg[:i] + " (body withheld: it may hold credentials)"
+		}
+	default:
+		return err
+	}
+	return tcerr.NewTencentCloudSDKError(sdk.Code, msg, sdk.RequestId)
 }
 
 // roleError is a failed AssumeRole; Classify tells the operator which role could not be assumed.

@@ -1,6 +1,7 @@
 package dts
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -136,6 +137,10 @@ func TestRoleARNConcurrentCallsAssumeOnce(t *testing.T) {
 	}
 }
 
+// credsWithSecrets is an AssumeRole reply whose key and token must never be written anywhere.
+const credsWithSecrets = `{"Response":{"Credentials":{"Token":"TMP-SECRET-TOKEN","TmpSecretId":"AKIDtmp",` +
+	`"TmpSecretKey":"TMP-SECRET-KEY"},"ExpiredTime":4102444800,"Expiration":"2100-01-01T00:00:00Z","RequestId":"r-9"}}`
+
 func TestRoleARNErrors(t *testing.T) {
 	reply := func(body string) func(int, http.ResponseWriter, *http.Request) bool {
 		return func(_ int, w http.ResponseWriter, _ *http.Request) bool {
@@ -168,6 +173,15 @@ func TestRoleARNErrors(t *testing.T) {
 			io.WriteString(w, "<html>bad gateway</html>")
 			return true
 		}, wantCode: reset.CodeUpstreamFailure, wantInMessage: "STS could not be reached or gave no usable answer"},
+		// A reply that holds the temporary keys but fails to parse (an edge proxy appended a comment), and
+		// one with an error status: the SDK quotes the body in its error, and the error reaches the log.
+		{name: "keys then garbage", fault: reply(credsWithSecrets + "\n<!-- edge cache -->"),
+			wantCode: reset.CodeUpstreamFailure, wantInMessage: "STS could not be reached or gave no usable answer"},
+		{name: "keys with a 502", fault: func(_ int, w http.ResponseWriter, _ *http.Request) bool {
+			w.WriteHeader(http.StatusBadGateway)
+			io.WriteString(w, credsWithSecrets)
+			return true
+		}, wantCode: reset.CodeUpstreamFailure, wantInMessage: "STS could not be reached or gave no usable answer"},
 		{name: "unreachable", unreachable: true,
 			wantCode: reset.CodeUpstreamFailure, wantInMessage: "STS could not be reached or gave no usable answer"},
 	}
@@ -198,6 +212,14 @@ func TestRoleARNErrors(t *testing.T) {
 			for _, leak := range []string{"<html>", "127.0.0.1", "not-the-key", "token-base1"} {
 				if strings.Contains(e.Message, leak) {
 					t.Errorf("got message %q, want %q kept out of it", e.Message, leak)
+				}
+			}
+			// The cause is logged (handler's outcome line): no secret anywhere in the chain.
+			for _, text := range []string{e.Error(), fmt.Sprint(e.Err), fmt.Sprintf("%+v", e.Err)} {
+				for _, leak := range []string{"not-the-key", "token-base1", "TMP-SECRET-KEY", "TMP-SECRET-TOKEN"} {
+					if strings.Contains(text, leak) {
+						t.Errorf("the error chain %q holds the secret %q", text, leak)
+					}
 				}
 			}
 			if n := len(f.requests()); n != 0 {
