@@ -43,8 +43,8 @@ type Options struct {
 	// STSEndpoint is where RoleARN is assumed, in the same forms as Endpoint (a URL for a local stand-in).
 	// Default DefaultSTSEndpoint over HTTPS.
 	STSEndpoint string
-	// RateLimitPerSecond is the client-side limit per action, shared by every caller of this Client (one per
-	// process), with a burst of half of it. Default DefaultRateLimitPerSecond.
+	// RateLimitPerSecond is the API's limit per action; the client sends at most 90% of it, in any one-second
+	// window, shared by every caller of this Client (one per process). Default DefaultRateLimitPerSecond.
 	RateLimitPerSecond int
 	// MaxAttempts bounds our own attempts of one call for network failures, unreadable replies and
 	// InternalError; the SDK's throttling retries come on top. Default DefaultMaxAttempts.
@@ -121,12 +121,13 @@ func NewClient(opts Options) (*Client, error) {
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
-	// The server counts a request when it arrives, we when we send it: network jitter bunches arrivals, so a
-	// client bucket as deep as the server's gets a few RequestLimitExceeded at every boundary (seen against
-	// the emulator: 1-6 per 30-reset batch). Half the burst leaves that slack and keeps the sustained rate.
-	burst := max(1, rps/2)
+	// The API admits at most rps requests of an action in any one second, counted when they arrive. A token
+	// bucket lets burst + rate requests through in a second, so a bucket of rate rps (whatever its burst) would
+	// send more than the API admits. Rate 0.9·rps with a burst of 1 sends at most 1 + 0.9·rps in any second
+	// (19 of 20), and requests leave at least 1/(0.9·rps) apart: the spare slot and the spacing absorb the
+	// network jitter that bunches arrivals at the server.
 	for _, a := range actions {
-		c.limiters[a] = rate.NewLimiter(rate.Limit(rps), burst)
+		c.limiters[a] = rate.NewLimiter(rate.Limit(0.9*float64(rps)), 1)
 	}
 	return c, nil
 }

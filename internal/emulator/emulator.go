@@ -21,7 +21,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"golang.org/x/time/rate"
 
 	"dtsreset/internal/emulator/tc3"
 )
@@ -44,10 +43,10 @@ type Emulator struct {
 	adm     *kadm.Client
 	store   *store
 
-	mu       sync.Mutex
-	calls    map[string]int
-	limiters map[string]*rate.Limiter
-	faults   []*activeFault
+	mu      sync.Mutex
+	calls   map[string]int
+	windows map[string]*window
+	faults  []*activeFault
 
 	closeOnce sync.Once
 	closeErr  error
@@ -72,7 +71,9 @@ type Option func(*options)
 func WithKafkaAddr(addr string) Option { return func(o *options) { o.kafkaAddr = addr } }
 
 // WithDataDir persists the Kafka data (records, committed offsets) and the DTS group list under dir, and
-// reloads them on start. Default: nothing persists.
+// reloads them on start. A reloaded topic with fewer partitions than its subscription's Partitions is grown;
+// one with more makes New fail with a *ConfigError naming Subscriptions[i].Partitions. Default: nothing
+// persists.
 func WithDataDir(dir string) Option { return func(o *options) { o.dataDir = dir } }
 
 // WithClock sets the clock for signature timestamps, rate limiting, the DTS groups' CreatedAt/UpdatedAt and
@@ -131,30 +132,63 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Emulator, error) {
 	}
 	e := &Emulator{
 		cfg: cfg, opts: o, cluster: cluster, kcl: kcl, adm: kadm.NewClient(kcl), store: st,
-		calls: map[string]int{}, limiters: map[string]*rate.Limiter{},
+		calls: map[string]int{}, windows: map[string]*window{},
 	}
 	for _, f := range cfg.Faults {
 		e.InjectFault(f)
 	}
-	for _, s := range cfg.Subscriptions {
-		err := cluster.CreateTopic(s.TopicName, int32(s.Partitions), nil)
-		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+	for i, s := range cfg.Subscriptions {
+		if err := e.ensureTopic(ctx, i, s); err != nil {
 			e.Close()
-			return nil, fmt.Errorf("emulator: creating topic %s: %w", s.TopicName, err)
+			return nil, err
 		}
 	}
 	if err := st.seed(cfg, o.now()); err != nil {
 		e.Close()
 		return nil, err
 	}
-	// Wait until the admin client sees the topics, so the first API call does not race the metadata.
-	for _, s := range cfg.Subscriptions {
-		if _, err := e.partitions(ctx, s.TopicName); err != nil {
-			e.Close()
-			return nil, fmt.Errorf("emulator: topic %s: %w", s.TopicName, err)
+	return e, nil
+}
+
+// ensureTopic makes the topic of cfg.Subscriptions[i] exist with exactly s.Partitions partitions. A topic
+// reloaded from the data directory keeps the count it was created with, so a configuration that now asks
+// for more grows it; one that asks for fewer cannot be honoured (Kafka never removes partitions) and fails
+// the start rather than serving partitions the configuration says do not exist.
+func (e *Emulator) ensureTopic(ctx context.Context, i int, s Subscription) error {
+	err := e.cluster.CreateTopic(s.TopicName, int32(s.Partitions), nil)
+	if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+		return fmt.Errorf("emulator: creating topic %s: %w", s.TopicName, err)
+	}
+	if err != nil {
+		parts, err := e.partitions(ctx, s.TopicName)
+		if err != nil {
+			return fmt.Errorf("emulator: topic %s: %w", s.TopicName, err)
+		}
+		have := len(parts)
+		switch {
+		case have > s.Partitions:
+			return cfgErr(fmt.Sprintf("Subscriptions[%d].Partitions", i),
+				"the topic %s already has %d partitions in the data directory %s, more than the %d configured; Kafka cannot remove partitions: configure at least %d or use another data directory",
+				s.TopicName, have, e.opts.dataDir, s.Partitions, have)
+		case have < s.Partitions:
+			resps, err := e.adm.UpdatePartitions(ctx, s.Partitions, s.TopicName)
+			if err == nil {
+				err = resps.Error()
+			}
+			if err != nil {
+				return fmt.Errorf("emulator: growing topic %s from %d to %d partitions: %w", s.TopicName, have, s.Partitions, err)
+			}
 		}
 	}
-	return e, nil
+	// The actions answer from Kafka, so Kafka itself must now agree with the configuration.
+	parts, err := e.partitions(ctx, s.TopicName)
+	if err != nil {
+		return fmt.Errorf("emulator: topic %s: %w", s.TopicName, err)
+	}
+	if len(parts) != s.Partitions {
+		return fmt.Errorf("emulator: topic %s has %d partitions, want %d", s.TopicName, len(parts), s.Partitions)
+	}
+	return nil
 }
 
 // KafkaAddrs returns the host:port the Kafka cluster listens on (one broker).
@@ -226,22 +260,44 @@ func (e *Emulator) takeFault(action string) *Fault {
 	return nil
 }
 
+// allow admits a request of action iff fewer than the limit of that action were admitted in the second
+// before now. A token bucket would not do: refilled while its burst is spent, it admits burst + rate in one
+// second, about twice what DTS allows.
 func (e *Emulator) allow(action string) bool {
-	limit := e.cfg.RateLimitPerSecond
-	if limit == 0 {
-		limit = DefaultRateLimit
-	}
+	limit := e.rateLimit()
 	if limit < 0 || e.opts.noLimit {
 		return true
 	}
+	now := e.opts.now()
 	e.mu.Lock()
-	l, ok := e.limiters[action]
+	defer e.mu.Unlock()
+	w, ok := e.windows[action]
 	if !ok {
-		l = rate.NewLimiter(rate.Limit(limit), limit)
-		e.limiters[action] = l
+		w = &window{} // grows with the admissions, not with a configured limit that may be huge
+		e.windows[action] = w
 	}
-	e.mu.Unlock()
-	return l.AllowN(e.opts.now(), 1)
+	return w.admit(now, limit)
+}
+
+// window is a sliding-window log of the last admissions of one action, oldest at next once full.
+type window struct {
+	times []time.Time
+	next  int
+}
+
+// admit records now and reports true iff fewer than limit admissions happened in (now-1s, now]. A refused
+// request is not recorded: a client hammering a throttled action must not lock itself out for longer.
+func (w *window) admit(now time.Time, limit int) bool {
+	if len(w.times) < limit {
+		w.times = append(w.times, now)
+		return true
+	}
+	if now.Sub(w.times[w.next]) < time.Second {
+		return false
+	}
+	w.times[w.next] = now
+	w.next = (w.next + 1) % limit
+	return true
 }
 
 // apiError is an error answered in the envelope.
@@ -349,7 +405,7 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, action string) 
 		}
 	}
 	if !e.allow(action) {
-		return nil, errorf("RequestLimitExceeded", "more than %d requests per second for %s", e.rateLimit(), action)
+		return nil, errorf("RequestLimitExceeded", "more than %d requests of %s within one second", e.rateLimit(), action)
 	}
 	if action == "" {
 		return nil, errorf("MissingParameter", "the X-TC-Action header is missing")

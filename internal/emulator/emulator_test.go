@@ -2,9 +2,11 @@ package emulator_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,6 +133,51 @@ func TestDescribeOffsetByTime(t *testing.T) {
 	}
 }
 
+// TestTimeBeforeEpoch: a valid time before 1970 is before every record, so both actions that read the
+// timestamp index answer the oldest offsets. The log start is moved past 0 so "oldest" is not a literal 0.
+func TestTimeBeforeEpoch(t *testing.T) {
+	env := newTestEmulator(t)
+	produce(t, env, 3, 5)
+	const start = 2
+	deleteRecordsBefore(t, env, 3, start)
+	tests := []struct {
+		time string
+		want int64
+	}{
+		{"1970-01-01 08:00:00", start}, // the epoch itself: already worked, kept as the boundary
+		{"1970-01-01 07:59:59", start},
+		{"1969-12-31 00:00:00", start},
+		{"0001-01-01 00:00:00", start},
+		{"", start},
+		{recordTime(3).In(beijing).Format("2006-01-02 15:04:05"), 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.time, func(t *testing.T) {
+			var resp struct {
+				Items []struct{ PartitionNo, Offset int64 }
+			}
+			if err := env.call(t, "DescribeOffsetByTime", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Time": tt.time}, &resp); err != nil {
+				t.Errorf("DescribeOffsetByTime: %v", err)
+			} else if len(resp.Items) != 3 {
+				t.Errorf("DescribeOffsetByTime: %d items, want 3", len(resp.Items))
+			}
+			for i, it := range resp.Items {
+				if it.PartitionNo != int64(i) || it.Offset != tt.want {
+					t.Errorf("DescribeOffsetByTime item %d: %+v, want partition %d offset %d", i, it, i, tt.want)
+				}
+			}
+
+			env.mustCall(t, "ResetConsumerGroupOffset", resetParams("latest", "", 0, 1, 2), nil)
+			if err := env.call(t, "ResetConsumerGroupOffset", resetParams("datetime", tt.time, 0, 1, 2), nil); err != nil {
+				t.Fatalf("ResetConsumerGroupOffset datetime: %v", err)
+			}
+			if got, want := offsetsOf(env.describeGroup(t, demoGroup)), []int64{tt.want, tt.want, tt.want}; !slices.Equal(got, want) {
+				t.Errorf("ResetConsumerGroupOffset datetime: offsets %v, want %v", got, want)
+			}
+		})
+	}
+}
+
 func TestDescribeSubscribeDetail(t *testing.T) {
 	env := newTestEmulator(t)
 	var resp map[string]any
@@ -247,22 +294,187 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// fakeClock is a clock the test moves by hand; requests read it concurrently with the test.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *fakeClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
+
+// admitted sends one DescribeSubscribeDetail and reports whether the rate limit let it through.
+func (env *testEnv) admitted(t *testing.T) bool {
+	t.Helper()
+	switch err := env.call(t, "DescribeSubscribeDetail", map[string]any{"SubscribeId": emulator.DemoSubscribeID}, nil); codeOf(err) {
+	case "":
+		return true
+	case "RequestLimitExceeded":
+		return false
+	default:
+		t.Fatalf("got %v, want success or RequestLimitExceeded", err)
+		return false
+	}
+}
+
+// TestRateLimit drives the limit with a clock that only moves when told: at each step, n requests at the
+// same instant, of which exactly the first ok must pass.
 func TestRateLimit(t *testing.T) {
-	cfg := emulator.DemoConfig()
-	cfg.RateLimitPerSecond = 3
-	now := time.Now()
-	env := newTestEmulatorWith(t, cfg, emulator.WithClock(func() time.Time { return now })) // time stands still
-	detail := map[string]any{"SubscribeId": emulator.DemoSubscribeID}
-	for i := 0; i < 3; i++ {
-		env.mustCall(t, "DescribeSubscribeDetail", detail, nil)
+	type step struct {
+		at    time.Duration
+		n, ok int
 	}
-	if got := codeOf(env.call(t, "DescribeSubscribeDetail", detail, nil)); got != "RequestLimitExceeded" {
-		t.Errorf("4th call in the same second: got %s, want RequestLimitExceeded", got)
+	tests := []struct {
+		name  string
+		limit int // RateLimitPerSecond
+		steps []step
+	}{
+		{"0 is 20/s; a spent second stays spent until it has passed", 0, []step{
+			{0, 21, 20}, {500 * time.Millisecond, 5, 0}, {999 * time.Millisecond, 1, 0}, {time.Second, 21, 20},
+		}},
+		{"exactly as many as have aged out", 20, []step{
+			{0, 10, 10}, {500 * time.Millisecond, 15, 10}, {999 * time.Millisecond, 1, 0},
+			{time.Second, 15, 10}, {1499 * time.Millisecond, 1, 0}, {1500 * time.Millisecond, 15, 10},
+		}},
+		{"throttled requests do not count", 3, []step{
+			{0, 3, 3}, {100 * time.Millisecond, 10, 0}, {900 * time.Millisecond, 10, 0}, {time.Second, 4, 3},
+		}},
+		{"negative disables the limit", -1, []step{{0, 45, 45}}},
 	}
-	// The limit is per action.
-	env.mustCall(t, "DescribeOffsetByTime", detail, nil)
-	if got := env.emu.Calls("DescribeSubscribeDetail"); got != 4 {
-		t.Errorf("Calls = %d, want 4 (throttled calls count)", got)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := emulator.DemoConfig()
+			cfg.RateLimitPerSecond = tt.limit
+			base := time.Now()
+			clock := &fakeClock{t: base}
+			env := newTestEmulatorWith(t, cfg, emulator.WithClock(clock.now))
+			calls := 0
+			for _, st := range tt.steps {
+				clock.set(base.Add(st.at))
+				got := 0
+				for i := 0; i < st.n; i++ {
+					if env.admitted(t) {
+						if got < i {
+							t.Errorf("at %v: request %d admitted after a refusal at the same instant", st.at, i)
+						}
+						got++
+					}
+				}
+				calls += st.n
+				if got != st.ok {
+					t.Errorf("at %v: %d of %d admitted, want %d", st.at, got, st.n, st.ok)
+				}
+			}
+			if got := env.emu.Calls("DescribeSubscribeDetail"); got != calls {
+				t.Errorf("Calls = %d, want %d (throttled calls count)", got, calls)
+			}
+		})
+	}
+
+	t.Run("per action", func(t *testing.T) {
+		cfg := emulator.DemoConfig()
+		cfg.RateLimitPerSecond = 3
+		clock := &fakeClock{t: time.Now()}
+		env := newTestEmulatorWith(t, cfg, emulator.WithClock(clock.now))
+		for i := 0; i < 4; i++ {
+			if got, want := env.admitted(t), i < 3; got != want {
+				t.Errorf("DescribeSubscribeDetail %d: admitted %v, want %v", i, got, want)
+			}
+		}
+		env.mustCall(t, "DescribeOffsetByTime", map[string]any{"SubscribeId": emulator.DemoSubscribeID}, nil)
+	})
+}
+
+// TestRateLimitWindows sends requests spread over time and checks the definition itself: a request is
+// admitted iff fewer than the limit were admitted in the second before it, so no one-second window ever holds
+// more than the limit.
+func TestRateLimitWindows(t *testing.T) {
+	const limit = 20
+	every := func(gap time.Duration, n int) []time.Duration {
+		out := make([]time.Duration, n)
+		for i := range out {
+			out[i] = time.Duration(i) * gap
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		times []time.Duration
+		want  int // admitted in all
+	}{
+		// 20 in [0, 760 ms], refused until 1 s, 20 in [1 s, 1.76 s], refused to the end.
+		{"one every 40 ms for 2 s", every(40*time.Millisecond, 50), 40},
+		{"bursts of 7 every 300 ms", func() []time.Duration {
+			var out []time.Duration
+			for b := 0; b < 8; b++ {
+				for i := 0; i < 7; i++ {
+					out = append(out, time.Duration(b)*300*time.Millisecond)
+				}
+			}
+			return out
+		}(), -1},
+		{"pseudo-random gaps of 0-90 ms", func() []time.Duration {
+			var out []time.Duration
+			at, x := time.Duration(0), uint32(12345)
+			for i := 0; i < 80; i++ {
+				x = x*1103515245 + 12345
+				at += time.Duration(x>>16%91) * time.Millisecond
+				out = append(out, at)
+			}
+			return out
+		}(), -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := emulator.DemoConfig()
+			cfg.RateLimitPerSecond = limit
+			base := time.Now()
+			clock := &fakeClock{t: base}
+			env := newTestEmulatorWith(t, cfg, emulator.WithClock(clock.now))
+			var admitted []time.Duration
+			for _, at := range tt.times {
+				clock.set(base.Add(at))
+				inWindow := 0 // admitted in (at-1s, at]
+				for _, a := range admitted {
+					if a > at-time.Second {
+						inWindow++
+					}
+				}
+				ok := env.admitted(t)
+				if want := inWindow < limit; ok != want {
+					t.Errorf("at %v with %d admitted in the second before: admitted %v, want %v", at, inWindow, ok, want)
+				}
+				if ok {
+					admitted = append(admitted, at)
+				}
+			}
+			for _, from := range admitted {
+				n := 0
+				for _, a := range admitted {
+					if a >= from && a < from+time.Second {
+						n++
+					}
+				}
+				if n > limit {
+					t.Errorf("%d admitted in [%v, %v), want at most %d", n, from, from+time.Second, limit)
+				}
+			}
+			if tt.want >= 0 && len(admitted) != tt.want {
+				t.Errorf("%d admitted in all, want %d", len(admitted), tt.want)
+			}
+			if len(admitted) < limit {
+				t.Errorf("only %d admitted, want at least %d (the first second's worth)", len(admitted), limit)
+			}
+		})
 	}
 }
 
@@ -390,5 +602,133 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 		if it.Offset != 5 {
 			t.Errorf("after restart: partition %d ends at %d, want 5 (records kept)", it.PartitionNo, it.Offset)
 		}
+	}
+}
+
+// TestPartitionsAcrossRestart restarts on one data directory with a changed Partitions: more grows the topic,
+// and the new partitions can be reset; fewer refuses to start, naming the field, and leaves the data as it
+// was.
+func TestPartitionsAcrossRestart(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		partitions int
+		wantErr    []string // fragments of the start-up error; nil: it starts
+	}{
+		{3, nil},
+		{5, nil},
+		{5, nil},
+		{2, []string{"Subscriptions[0].Partitions", emulator.DemoTopicName, "5 partitions", "the 2 configured"}},
+		{4, []string{"Subscriptions[0].Partitions", "5 partitions", "the 4 configured"}},
+		{6, nil},
+	}
+	ends := map[int32]int64{} // end offset per partition, from the records the steps produced
+	for i, tt := range tests {
+		t.Run(fmt.Sprintf("%d: %d partitions", i, tt.partitions), func(t *testing.T) {
+			cfg := emulator.DemoConfig()
+			cfg.Subscriptions[0].Partitions = tt.partitions
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			emu, err := emulator.New(ctx, cfg, emulator.WithDataDir(dir), emulator.WithoutRateLimit())
+			if tt.wantErr != nil {
+				if err == nil {
+					_ = emu.Close()
+					t.Fatalf("started; want an error naming %v", tt.wantErr)
+				}
+				var ce *emulator.ConfigError
+				if !errors.As(err, &ce) || ce.Path != "Subscriptions[0].Partitions" {
+					t.Errorf("error %v (%T), want a *ConfigError at Subscriptions[0].Partitions", err, err)
+				}
+				for _, want := range tt.wantErr {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q does not mention %q", err, want)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("start: %v", err)
+			}
+			defer func() {
+				if err := emu.Close(); err != nil {
+					t.Errorf("Close: %v", err)
+				}
+			}()
+			env := serve(t, emu)
+
+			var byTime struct {
+				Items []struct{ PartitionNo, Offset int64 }
+			}
+			env.mustCall(t, "DescribeOffsetByTime", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Time": "2099-01-01 00:00:00"}, &byTime)
+			if len(byTime.Items) != tt.partitions {
+				t.Fatalf("DescribeOffsetByTime lists %d partitions, want %d", len(byTime.Items), tt.partitions)
+			}
+			for _, it := range byTime.Items {
+				if it.Offset != ends[int32(it.PartitionNo)] {
+					t.Errorf("partition %d ends at %d, want %d (records kept)", it.PartitionNo, it.Offset, ends[int32(it.PartitionNo)])
+				}
+			}
+
+			// The newest partition takes records and a reset, read back from Kafka itself.
+			last := int32(tt.partitions - 1)
+			produceTo(t, env, last, 2)
+			ends[last] += 2
+			env.mustCall(t, "ResetConsumerGroupOffset", resetParams("latest", "", last), nil)
+			adm, done := admin(t, env)
+			defer done()
+			fetched, err := adm.FetchOffsets(ctx, demoGroup)
+			if err == nil {
+				err = fetched.Error()
+			}
+			if err != nil {
+				t.Fatalf("fetch offsets: %v", err)
+			}
+			if o, ok := fetched.Lookup(emulator.DemoTopicName, last); !ok || o.At != ends[last] {
+				t.Errorf("committed offset of partition %d: %+v (found %v), want %d", last, o, ok, ends[last])
+			}
+			if got := codeOf(env.call(t, "ResetConsumerGroupOffset", resetParams("latest", "", last+1), nil)); got != "InvalidParameterValue" {
+				t.Errorf("reset of partition %d, which Kafka does not have: got %q, want InvalidParameterValue", last+1, got)
+			}
+		})
+	}
+}
+
+// TestResetPartitionsFromKafka: the partitions a reset accepts are Kafka's, so one a Kafka client added
+// after the start is as resettable as the configured ones.
+func TestResetPartitionsFromKafka(t *testing.T) {
+	env := newTestEmulator(t)
+	adm, done := admin(t, env)
+	defer done()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	resps, err := adm.UpdatePartitions(ctx, 4, emulator.DemoTopicName)
+	if err == nil {
+		err = resps.Error()
+	}
+	if err != nil {
+		t.Fatalf("adding a partition: %v", err)
+	}
+	produceTo(t, env, 3, 3)
+	tests := []struct {
+		name       string
+		partitions []any
+		want       string // error code; "" for success
+		wantAt     int64
+	}{
+		{"added partition", []any{3}, "", 3},
+		{"beyond Kafka's partitions", []any{4}, "InvalidParameterValue", 0},
+		{"beyond int32", []any{int64(1) << 32}, "InvalidParameterValue", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := codeOf(env.call(t, "ResetConsumerGroupOffset", resetParams("latest", "", tt.partitions...), nil)); got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+			if tt.want != "" {
+				return
+			}
+			if g := env.describeGroup(t, demoGroup); len(g.StateOfPartition) != 4 || g.StateOfPartition[3].ConsumerGroupOffset != tt.wantAt {
+				t.Errorf("partitions %+v, want 4 with partition 3 at %d", g.StateOfPartition, tt.wantAt)
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	sdkerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"dtsreset/internal/emulator"
@@ -259,4 +260,53 @@ func waitState(t *testing.T, env *testEnv, want string) groupInfo {
 	}
 	t.Fatalf("group state %s, want %s", g.ConsumerGroupState, want)
 	return g
+}
+
+// deleteRecordsBefore moves the log start of the first partitions of the demo topic to offset.
+func deleteRecordsBefore(t *testing.T, env *testEnv, partitions int, offset int64) {
+	t.Helper()
+	adm, done := admin(t, env)
+	defer done()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	var os kadm.Offsets
+	for p := 0; p < partitions; p++ {
+		os.Add(kadm.Offset{Topic: emulator.DemoTopicName, Partition: int32(p), At: offset, LeaderEpoch: -1})
+	}
+	resps, err := adm.DeleteRecords(ctx, os)
+	if err == nil {
+		err = resps.Error()
+	}
+	if err != nil {
+		t.Fatalf("delete records: %v", err)
+	}
+}
+
+// admin is a Kafka admin client on the emulator's cluster; call done to close it.
+func admin(t *testing.T, env *testEnv) (*kadm.Client, func()) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(env.emu.KafkaAddrs()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kadm.NewClient(cl), cl.Close
+}
+
+// produceTo writes n records with timestamps recordTime(0..n-1) to one partition of the demo topic.
+func produceTo(t *testing.T, env *testEnv, partition int32, n int) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(env.emu.KafkaAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	recs := make([]*kgo.Record, n)
+	for i := range recs {
+		recs[i] = &kgo.Record{Topic: emulator.DemoTopicName, Partition: partition, Value: fmt.Appendf(nil, "%d-%d", partition, i), Timestamp: recordTime(i)}
+	}
+	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+		t.Fatalf("produce to partition %d: %v", partition, err)
+	}
 }

@@ -14,54 +14,83 @@ import (
 
 // Every Kafka read goes through kadm against the cluster's own listener, as any admin client's would.
 
-// partitions lists the partition numbers of topic, sorted.
+// partitions lists the partition numbers of topic, sorted, from a metadata request sent to the broker.
+// kadm answers from the client's metadata cache, which may predate partitions added since (by the start-up
+// or by any Kafka client); a direct request is never cached and refreshes that cache for the kadm calls
+// that follow.
 func (e *Emulator) partitions(ctx context.Context, topic string) ([]int32, error) {
-	start, err := e.startOffsets(ctx, topic)
+	req := kmsg.NewPtrMetadataRequest()
+	rt := kmsg.NewMetadataRequestTopic()
+	rt.Topic = kmsg.StringPtr(topic)
+	req.Topics = append(req.Topics, rt)
+	req.AllowAutoTopicCreation = false // asking must not create
+	resp, err := req.RequestWith(ctx, e.kcl)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]int32, 0, len(start))
-	for p := range start {
-		out = append(out, p)
+	var out []int32
+	for _, t := range resp.Topics {
+		if t.Topic == nil || *t.Topic != topic {
+			continue
+		}
+		if err := kerr.ErrorForCode(t.ErrorCode); err != nil {
+			return nil, fmt.Errorf("topic %s: %w", topic, err)
+		}
+		for _, p := range t.Partitions {
+			out = append(out, p.Partition)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("topic %s has no partitions", topic)
 	}
 	slices.Sort(out)
 	return out, nil
 }
 
-func offsetMap(listed kadm.ListedOffsets, err error, topic string) (map[int32]int64, error) {
+// listOffsets runs one kadm listing for every partition of topic, and fails rather than answer for only
+// some of them.
+func (e *Emulator) listOffsets(ctx context.Context, topic string, list func() (kadm.ListedOffsets, error)) (map[int32]int64, error) {
+	parts, err := e.partitions(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	listed, err := list()
 	if err != nil {
 		return nil, err
 	}
 	if err := listed.Error(); err != nil {
 		return nil, err
 	}
-	out := map[int32]int64{}
-	for p, o := range listed[topic] {
+	out := make(map[int32]int64, len(parts))
+	for _, p := range parts {
+		o, ok := listed[topic][p]
+		if !ok {
+			return nil, fmt.Errorf("topic %s: no offset listed for partition %d", topic, p)
+		}
 		out[p] = o.Offset
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("topic %s has no partitions", topic)
 	}
 	return out, nil
 }
 
 // startOffsets are the log start offsets (the earliest record still stored).
 func (e *Emulator) startOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
-	l, err := e.adm.ListStartOffsets(ctx, topic)
-	return offsetMap(l, err, topic)
+	return e.listOffsets(ctx, topic, func() (kadm.ListedOffsets, error) { return e.adm.ListStartOffsets(ctx, topic) })
 }
 
 // endOffsets are the high watermarks (the offset the next record will get).
 func (e *Emulator) endOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
-	l, err := e.adm.ListEndOffsets(ctx, topic)
-	return offsetMap(l, err, topic)
+	return e.listOffsets(ctx, topic, func() (kadm.ListedOffsets, error) { return e.adm.ListEndOffsets(ctx, topic) })
 }
 
 // offsetsAfter uses the timestamp index: the first offset whose record timestamp is at or after millis, or
-// the end offset when there is none.
+// the end offset when there is none. A time before the epoch is before every record, so it is the log start;
+// Kafka must not see it, as ListOffsets reads negative timestamps as special queries (-1 latest, -2
+// earliest, ...) and refuses the others.
 func (e *Emulator) offsetsAfter(ctx context.Context, topic string, millis int64) (map[int32]int64, error) {
-	l, err := e.adm.ListOffsetsAfterMilli(ctx, millis, topic)
-	return offsetMap(l, err, topic)
+	if millis < 0 {
+		return e.startOffsets(ctx, topic)
+	}
+	return e.listOffsets(ctx, topic, func() (kadm.ListedOffsets, error) { return e.adm.ListOffsetsAfterMilli(ctx, millis, topic) })
 }
 
 // kafkaGroup is what Kafka says about a group: its state and, per member, the partitions of topic assigned.

@@ -1,6 +1,8 @@
 package emulator
 
 import (
+	"math"
+	"slices"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -29,10 +31,16 @@ func (e *Emulator) resetConsumerGroupOffset(r *request) (any, error) {
 	if len(nos) == 0 {
 		return nil, errorf("InvalidParameterValue", "the parameter PartitionNos must list at least one partition")
 	}
+	// Kafka, not the configuration, says which partitions exist: a reset must never answer success for a
+	// partition it cannot commit, and a partition a Kafka client added is as real as the others.
+	have, err := e.partitions(r.ctx, sub.TopicName)
+	if err != nil {
+		return nil, internal(err)
+	}
 	parts := map[int32]bool{}
 	for _, n := range nos {
-		if n < 0 || n >= int64(sub.Partitions) {
-			return nil, errorf("InvalidParameterValue", "the partition %d does not exist in topic %s (valid: %s)", n, sub.TopicName, validPartitionsText(sub.Partitions))
+		if n < 0 || n > math.MaxInt32 || !slices.Contains(have, int32(n)) {
+			return nil, errorf("InvalidParameterValue", "the partition %d does not exist in topic %s (valid: %s)", n, sub.TopicName, validPartitionsText(len(have)))
 		}
 		parts[int32(n)] = true
 	}
