@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -107,8 +108,13 @@ func seedPayloads(f *testing.F) []string {
 //   - the reply is an integration response with a status in {200, 207, 400, 401, 403, 405, 413},
 //     Content-Type application/json, isBase64Encoded false and a JSON object body; a 4xx body is the error
 //     object with a Code;
-//   - the resetter runs only for a POST with the right token, exactly when the status is 200 or 207, and every
-//     request it gets is allowed and well formed (checkPassed).
+//   - a 207 is a batch reply whose failed items are invalid ones (the recording Resetter never fails), each
+//     an InvalidParameter naming only fields of its own Resets[i], and whose other items are, in order, what
+//     the resetter ran (checkBatchReply); a 200 batch has no failed item;
+//   - the resetter runs only for a 200 or 207, always for a 200; only for a POST with the right token (the
+//     Bearer scheme in any case, then spaces or tabs); only when the query holds no parameter but dryRun (in
+//     any case), and with ?dryRun=true every request is a dry run; and every request it gets is allowed and
+//     well formed (checkPassed).
 func FuzzAPIGatewayEvent(f *testing.F) {
 	for _, p := range seedPayloads(f) {
 		f.Add("POST", p, false, "authorization", "Bearer "+testToken, "dryRun", "true")
@@ -157,14 +163,24 @@ func FuzzAPIGatewayEvent(f *testing.F) {
 			t.Fatalf("body is not a JSON object: %.200q", resp.Body)
 		}
 		called := len(rec.calls) > 0
-		if ok := resp.StatusCode == 200 || resp.StatusCode == 207; ok != called {
+		switch {
+		case resp.StatusCode == 207:
+			checkBatchReply(t, []byte(resp.Body), rec, 1)
+		case resp.StatusCode == 200 && bytes.HasPrefix([]byte(resp.Body), []byte(`{"Results":`)):
+			checkBatchReply(t, []byte(resp.Body), rec, 0)
+		case resp.StatusCode == 200:
+			if !called {
+				t.Fatalf("a 200 without a reset: %.200s", resp.Body)
+			}
+		case called:
 			t.Fatalf("status %d with %d resetter calls", resp.StatusCode, len(rec.calls))
-		}
-		if !called {
+		default:
 			var e ErrorBody
 			if err := json.Unmarshal([]byte(resp.Body), &e); err != nil || e.Error.Code == "" || e.Error.Message == "" {
 				t.Fatalf("a %d without an error object: %.200s", resp.StatusCode, resp.Body)
 			}
+		}
+		if !called {
 			return
 		}
 		if method != http.MethodPost {
@@ -179,21 +195,89 @@ func FuzzAPIGatewayEvent(f *testing.F) {
 			}
 			auth = hdrValue
 		}
-		if got, ok := strings.CutPrefix(auth, "Bearer "); !ok || strings.TrimSpace(got) != testToken {
+		words := strings.FieldsFunc(auth, func(r rune) bool { return r == ' ' || r == '\t' })
+		if len(words) != 2 || !strings.EqualFold(words[0], "bearer") || words[1] != testToken {
 			t.Fatalf("the resetter ran with Authorization %q, want the right bearer token", auth)
+		}
+		isDryRun := strings.EqualFold(queryKey, "dryRun")
+		if !isDryRun && (queryKey != "" || queryValue != "") {
+			t.Fatalf("the resetter ran with the query parameter %q=%q, want it refused: only dryRun is known", queryKey, queryValue)
 		}
 		for _, c := range rec.calls {
 			checkPassed(t, c)
+			for i, r := range c {
+				if isDryRun && strings.EqualFold(strings.TrimSpace(queryValue), "true") && !r.DryRun {
+					t.Fatalf("request %d is not a dry run under ?%s=%s", i, queryKey, queryValue)
+				}
+			}
 		}
 	})
+}
+
+// checkBatchReply checks a batch reply (HTTP body or the message of a failed invocation) against what the
+// recording Resetter, which never fails, was asked: the resetter ran at most once (one Batch call); Failed is
+// the number of error slots, at least minFailed; each error slot is an invalid item, an InvalidParameter
+// naming only fields of its own Resets[i]; the other slots are, in order, the results of the requests it ran.
+func checkBatchReply(t *testing.T, raw []byte, rec *recordingResetter, minFailed int) {
+	t.Helper()
+	var reply struct {
+		Results []json.RawMessage
+		Failed  int
+	}
+	if err := json.Unmarshal(raw, &reply); err != nil || len(reply.Results) == 0 {
+		t.Fatalf("not a batch reply (%v): %.300s", err, raw)
+	}
+	if len(rec.calls) > 1 {
+		t.Fatalf("a batch ran in %d resetter calls, want one", len(rec.calls))
+	}
+	var ran []validate.Request
+	if len(rec.calls) == 1 {
+		ran = rec.calls[0]
+	}
+	failed, next := 0, 0
+	for i, r := range reply.Results {
+		var item struct {
+			Error       *ErrorDetail
+			SubscribeID string `json:"SubscribeId"`
+		}
+		if err := json.Unmarshal(r, &item); err != nil {
+			t.Fatalf("Results[%d] is not an object: %v", i, err)
+		}
+		if item.Error == nil {
+			if next >= len(ran) || item.SubscribeID != ran[next].SubscribeID {
+				t.Fatalf("Results[%d] %.200s is not the result of request %d of the %d the resetter ran", i, r, next, len(ran))
+			}
+			next++
+			continue
+		}
+		failed++
+		path := fmt.Sprintf("Resets[%d]", i)
+		if item.Error.Code != reset.CodeInvalidParameter || item.Error.Message == "" || len(item.Error.Fields) == 0 {
+			t.Fatalf("Results[%d]: got %+v, want an InvalidParameter naming its fields (the resetter never fails)", i, item.Error)
+		}
+		for _, f := range item.Error.Fields {
+			if f.Field != path && !strings.HasPrefix(f.Field, path+".") {
+				t.Fatalf("Results[%d]: field %q is not under %s", i, f.Field, path)
+			}
+		}
+	}
+	if next != len(ran) {
+		t.Fatalf("the reply has %d results for the %d requests the resetter ran", next, len(ran))
+	}
+	if failed != reply.Failed || failed < minFailed {
+		t.Fatalf("Failed %d with %d error slots, want them equal and at least %d", reply.Failed, failed, minFailed)
+	}
 }
 
 // FuzzTimerMessage puts a fuzzed Message inside a valid timer event and runs the whole Handler.Invoke with a
 // recording Resetter and an allow-list. Invariants:
 //   - it never panics;
-//   - either the resetter ran with allowed, well-formed requests (checkPassed) and the reply is a JSON object,
-//   - or it did not run and the invocation failed with an *InvokeError whose message is the JSON error
-//     object, of a kind that is the caller's fault (400, 403 or 413), with a Code and a Message.
+//   - either it succeeded: the resetter ran with allowed, well-formed requests (checkPassed), the reply is a
+//     JSON object, and a batch reply has no failed item;
+//   - or it failed with an *InvokeError whose message is either a batch reply with at least one invalid item
+//     (checkBatchReply: the valid items ran, in order) and whose error is InvalidParameter,
+//   - or the JSON error object of a kind that is the caller's fault (400, 403 or 413), with a Code and a
+//     Message, and the resetter did not run.
 func FuzzTimerMessage(f *testing.F) {
 	for _, p := range seedPayloads(f) {
 		f.Add(p)
@@ -217,17 +301,30 @@ func FuzzTimerMessage(f *testing.F) {
 			if !json.Valid(out) || !bytes.HasPrefix(out, []byte("{")) {
 				t.Fatalf("reply is not a JSON object: %.200q", out)
 			}
+			if bytes.HasPrefix(out, []byte(`{"Results":`)) {
+				checkBatchReply(t, out, rec, 0)
+			}
+			for _, c := range rec.calls {
+				checkPassed(t, c)
+			}
+			return
+		}
+		var ie *InvokeError
+		if !errors.As(err, &ie) {
+			t.Fatalf("got %T %v, want *InvokeError", err, err)
+		}
+		if bytes.HasPrefix(ie.Body, []byte(`{"Results":`)) {
+			checkBatchReply(t, ie.Body, rec, 1)
+			if ie.Err == nil || ie.Err.Code != reset.CodeInvalidParameter {
+				t.Fatalf("a failed batch carries %v, want the InvalidParameter of its first invalid item", ie.Err)
+			}
 			for _, c := range rec.calls {
 				checkPassed(t, c)
 			}
 			return
 		}
 		if len(rec.calls) > 0 {
-			t.Fatalf("the resetter ran and the invocation failed: %v", err)
-		}
-		var ie *InvokeError
-		if !errors.As(err, &ie) {
-			t.Fatalf("got %T %v, want *InvokeError", err, err)
+			t.Fatalf("the resetter ran and the invocation failed with an error object: %v", err)
 		}
 		var body ErrorBody
 		if jerr := json.Unmarshal([]byte(ie.Error()), &body); jerr != nil || body.Error.Code == "" || body.Error.Message == "" {

@@ -8,8 +8,11 @@ package handler
 import (
 	"context"
 	"crypto/subtle"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -19,7 +22,7 @@ import (
 	"dtsreset/validate"
 )
 
-// Resetter is the use case as the handler needs it.
+// Resetter is the use case as the handler needs it. Batch answers one item per request, in their order.
 type Resetter interface {
 	Reset(ctx context.Context, req validate.Request) (reset.Result, error)
 	Batch(ctx context.Context, reqs []validate.Request) reset.BatchResult
@@ -130,10 +133,11 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			return h.answerError(&inv, err, nil)
 		}
 	}
-	reqs, batch, err := validate.Decode(ev.Payload, h.clock(ev))
+	decoded, err := validate.Decode(ev.Payload, h.clock(ev))
 	if err != nil {
 		return h.answerError(&inv, reset.Invalid(err), nil)
 	}
+	reqs := decoded.Requests()
 	if ev.HTTP != nil {
 		dry, err := queryDryRun(ev.HTTP)
 		if err != nil {
@@ -143,10 +147,12 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			reqs[i].DryRun = reqs[i].DryRun || dry
 		}
 	}
+	// Only the valid items name a SubscribeId worth checking; one outside the list still refuses the whole
+	// batch, before anything runs (docs/SECURITY.md).
 	if err := h.authorizeSubscriptions(reqs); err != nil {
 		return h.answerError(&inv, err, reqs)
 	}
-	if !batch {
+	if !decoded.Batch {
 		res, err := h.resetter.Reset(ctx, reqs[0])
 		h.logOutcome(&inv, reqs[0], &res, err)
 		if err != nil {
@@ -154,9 +160,9 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		}
 		return h.encodeResult(&inv, http.StatusOK, res, "")
 	}
-	out := h.resetter.Batch(ctx, reqs)
+	out, slots := h.runBatch(ctx, decoded.Items, reqs)
 	for i, item := range out.Items {
-		h.logOutcome(&inv, reqs[i], item.Result, item.Err)
+		h.logOutcome(&inv, slots[i], item.Result, item.Err)
 	}
 	if out.Failed == 0 {
 		return h.encodeResult(&inv, http.StatusOK, batchReply(out), "")
@@ -172,6 +178,33 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		return nil, err
 	}
 	return nil, &InvokeError{Body: body, Err: firstError(out)}
+}
+
+// runBatch runs the valid items of a batch (reqs, in order) through the use case and returns every item's
+// outcome in its own slot, an invalid item's being its InvalidParameter error: one typo must not stop the
+// other items, and the reply keeps the caller's order. slots holds the request of each slot for its log line
+// (zero for an invalid item). When no item is valid, nothing is called.
+func (h *Handler) runBatch(ctx context.Context, items []validate.Item, reqs []validate.Request) (out reset.BatchResult, slots []validate.Request) {
+	var ran reset.BatchResult
+	if len(reqs) > 0 {
+		ran = h.resetter.Batch(ctx, reqs)
+	}
+	out.Items = make([]reset.BatchItem, len(items))
+	slots = make([]validate.Request, len(items))
+	next := 0
+	for i, it := range items {
+		if it.Err != nil {
+			out.Items[i].Err = reset.Invalid(it.Err)
+			out.Failed++
+			continue
+		}
+		slots[i], out.Items[i] = reqs[next], ran.Items[next]
+		if out.Items[i].Err != nil {
+			out.Failed++
+		}
+		next++
+	}
+	return out, slots
 }
 
 func firstError(out reset.BatchResult) *reset.Error {
@@ -206,9 +239,9 @@ func (h *Handler) authorizeHTTP(ev *HTTPEvent) error {
 	if h.token == nil {
 		return nil
 	}
-	got, ok := strings.CutPrefix(ev.Header("Authorization"), "Bearer ")
+	got, ok := bearerToken(ev.Header("Authorization"))
 	// ConstantTimeCompare leaks only the length, which an attacker learns nothing useful from.
-	if !ok || subtle.ConstantTimeCompare([]byte(strings.TrimSpace(got)), h.token) != 1 {
+	if !ok || subtle.ConstantTimeCompare([]byte(got), h.token) != 1 {
 		return reset.Errorf(reset.KindUnauthorized, reset.CodeUnauthorized, "missing or invalid bearer token: send Authorization: Bearer <RESET_API_TOKEN>")
 	}
 	return nil
@@ -226,20 +259,43 @@ func (h *Handler) authorizeSubscriptions(reqs []validate.Request) error {
 	return nil
 }
 
-// queryDryRun reads ?dryRun. Anything but a clear boolean is refused: a typo such as ?dryRun=ture read as
-// false would turn a plan into an irreversible reset. The key matches in any case; QueryString has already
-// refused one key given in two spellings.
+// bearerToken returns the token of an Authorization header in the Bearer scheme. Scheme names are
+// case-insensitive (RFC 7235 §2.1), so bearer and BEARER are Bearer: clients and proxies that spell it so must
+// not be told their token is wrong. The scheme and the token may be parted by more than one space or tab, and
+// the blanks around the value (OWS, RFC 9110 §5.5) are not part of the token.
+func bearerToken(v string) (string, bool) {
+	v = strings.Trim(v, " \t")
+	i := strings.IndexAny(v, " \t")
+	if i < 0 || !strings.EqualFold(v[:i], "Bearer") {
+		return "", false
+	}
+	return strings.TrimLeft(v[i:], " \t"), true
+}
+
+// queryDryRun reads ?dryRun, the one query parameter. Every other is refused: a misspelled ?dry-run=true that
+// was ignored would turn a plan into an irreversible reset. Anything but a clear boolean is refused too: a typo
+// such as ?dryRun=ture read as false would do the same. The key matches in any case; QueryString has already
+// refused one key given in two spellings. Both maps an API Gateway event carries (queryString and
+// queryStringParameters) are read: a misspelling in either must not slip through.
 func queryDryRun(ev *HTTPEvent) (bool, error) {
-	var values []string
+	var values, unknown []string
 	for _, q := range []QueryString{ev.QueryString, ev.QueryParameters} {
 		for k, v := range q {
-			if strings.EqualFold(k, "dryRun") {
+			switch {
+			case strings.EqualFold(k, "dryRun"):
 				if len(v) == 0 {
 					v = []string{""}
 				}
 				values = append(values, v...)
+			case k == "" && !slices.ContainsFunc(v, func(s string) bool { return s != "" }):
+				// A stray & or a trailing ? can leave a nameless, valueless entry: it asks for nothing.
+			default:
+				unknown = append(unknown, k)
 			}
 		}
+	}
+	if len(unknown) > 0 {
+		return false, unknownQueryError(unknown)
 	}
 	dry, seen := false, false
 	for _, v := range values {
@@ -255,6 +311,49 @@ func queryDryRun(ev *HTTPEvent) (bool, error) {
 	return dry, nil
 }
 
+// maxUnknownQuery bounds how many unknown query parameters a reply names, so that a query string of thousands
+// of keys does not come back as a reply of thousands of FieldErrors.
+const maxUnknownQuery = 10
+
+// unknownQueryError names each unknown query parameter (sorted, once even when both maps carry it) with the
+// rule unknown, as validate names an unknown field; a key close to dryRun gets the suggestion.
+func unknownQueryError(keys []string) *reset.Error {
+	slices.Sort(keys)
+	keys = slices.Compact(keys)
+	fields := make([]validate.FieldError, 0, min(len(keys), maxUnknownQuery))
+	msgs := make([]string, 0, cap(fields)+1)
+	for _, k := range keys[:cap(fields)] {
+		name := queryKeyName(k)
+		msg := "unknown query parameter " + name + ": the only one is dryRun"
+		if validate.Suggest(k, []string{"dryRun"}) != "" {
+			msg += "; did you mean dryRun?"
+		}
+		fields = append(fields, validate.FieldError{Field: "?" + name, Rule: "unknown", Message: msg})
+		msgs = append(msgs, msg)
+	}
+	if more := len(keys) - len(fields); more > 0 {
+		msgs = append(msgs, fmt.Sprintf("and %d more", more))
+	}
+	e := reset.Errorf(reset.KindInvalid, reset.CodeInvalidParameter, "%s", strings.Join(msgs, "; "))
+	e.Fields = fields
+	return e
+}
+
+// queryKeyName renders a caller's query key for a Field and a message: as is when it reads like a parameter
+// name, quoted (so blanks and control characters show) when it does not, and never longer than a few dozen
+// bytes, so a hostile key is not echoed back whole.
+func queryKeyName(k string) string {
+	plain := k != "" && len(k) <= 64
+	for i := 0; plain && i < len(k); i++ {
+		c := k[i]
+		plain = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
+	}
+	if plain {
+		return k
+	}
+	return strconv.Quote(shorten(k))
+}
+
 func parseQueryBool(v string) (bool, bool) {
 	switch strings.ToLower(strings.TrimSpace(v)) {
 	case "", "true", "1", "yes", "t":
@@ -267,7 +366,7 @@ func parseQueryBool(v string) (bool, bool) {
 
 func dryRunError(format string, args ...any) *reset.Error {
 	e := reset.Errorf(reset.KindInvalid, reset.CodeInvalidParameter, format, args...)
-	e.Fields = []validate.FieldError{{Field: "dryRun", Rule: "boolean", Message: e.Message}}
+	e.Fields = []validate.FieldError{{Field: "?dryRun", Rule: "boolean", Message: e.Message}} // "?" as for unknown query parameters: not a payload field
 	return e
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"strings"
@@ -268,11 +269,16 @@ func TestQueryDryRun(t *testing.T) {
 		{`{"dryRun":"true"}`, true, false},
 		{`{"dryRun":true}`, true, false}, // ?dryRun with no value
 		{`{"DRYRUN":"1"}`, true, false},
+		{`{"dryrun":"true"}`, true, false},
 		{`{"dryRun":"false"}`, false, false},
 		{`{"dryRun":["true","true"]}`, true, false},
+		{`{"":""}`, false, false}, // a stray & or trailing ?: nothing asked
+		{`{"":true}`, false, false},
 		{`{"dryRun":"ture"}`, false, true},
 		{`{"dryRun":"on"}`, false, true},
 		{`{"dryRun":["true","false"]}`, false, true},
+		{`{"dry-run":"true"}`, false, true},
+		{`{"dryRun":"true","x":"1"}`, false, true},
 	}
 	for _, tt := range tests {
 		var ev HTTPEvent
@@ -283,6 +289,126 @@ func TestQueryDryRun(t *testing.T) {
 		if got != tt.want || (err != nil) != tt.wantErr {
 			t.Errorf("%s: got %v, %v; want %v, error %v", tt.query, got, err, tt.want, tt.wantErr)
 		}
+	}
+}
+
+// TestUnknownQueryParameter: every query parameter but dryRun (any case) is refused, in either map the event
+// carries, with a FieldError per parameter: a misspelled ?dry-run=true that was ignored would run a real reset.
+func TestUnknownQueryParameter(t *testing.T) {
+	many := map[string]any{}
+	for i := range 12 {
+		many[fmt.Sprintf("p%02d", i)] = "1"
+	}
+	long := strings.Repeat("k", 1000)
+	tests := []struct {
+		name     string
+		query    map[string]any // queryString
+		params   map[string]any // queryStringParameters
+		fields   []string       // Field:Rule, in order
+		messages []string       // the reply's Message holds each
+		absent   string         // the Message must not hold it
+	}{
+		{"dry-run", map[string]any{"dry-run": "true"}, nil, []string{"?dry-run:unknown"},
+			[]string{"unknown query parameter dry-run: the only one is dryRun; did you mean dryRun?"}, ""},
+		{"dry_run", map[string]any{"dry_run": "true"}, nil, []string{"?dry_run:unknown"}, []string{"did you mean dryRun?"}, ""},
+		{"dryRn", map[string]any{"dryRn": "true"}, nil, []string{"?dryRn:unknown"}, []string{"unknown query parameter dryRn", "did you mean dryRun?"}, ""},
+		{"dryRun beside a misspelling", map[string]any{"dryRun": "true", "dry-run": "false"}, nil, []string{"?dry-run:unknown"}, []string{"dry-run"}, ""},
+		{"far from dryRun", map[string]any{"debug": "1"}, nil, []string{"?debug:unknown"},
+			[]string{"unknown query parameter debug: the only one is dryRun"}, "did you mean"},
+		{"a key without a value", map[string]any{"verbose": true}, nil, []string{"?verbose:unknown"}, []string{"verbose"}, ""},
+		{"a nameless key with a value", map[string]any{"": "true"}, nil, []string{`?"":unknown`}, []string{`unknown query parameter ""`}, ""},
+		{"in queryStringParameters only", map[string]any{}, map[string]any{"dry-run": "true"}, []string{"?dry-run:unknown"}, []string{"did you mean dryRun?"}, ""},
+		{"in both maps: named once", map[string]any{"dry-run": "true"}, map[string]any{"dry-run": "true"}, []string{"?dry-run:unknown"}, nil, ""},
+		{"two, sorted", map[string]any{"zz": "1", "dry-run": "true"}, nil, []string{"?dry-run:unknown", "?zz:unknown"}, []string{"dry-run", "zz"}, ""},
+		{"twelve: ten named", many, nil, []string{"?p00:unknown", "?p01:unknown", "?p02:unknown", "?p03:unknown", "?p04:unknown",
+			"?p05:unknown", "?p06:unknown", "?p07:unknown", "?p08:unknown", "?p09:unknown"}, []string{"and 2 more"}, "p10"},
+		{"odd key quoted", map[string]any{"a b\n": "1"}, nil, []string{`?"a b\n":unknown`}, []string{`"a b\n"`}, ""},
+		{"long key shortened", map[string]any{long: "1"}, nil, []string{`?"` + long[:64] + `…":unknown`}, []string{long[:64] + "…"}, long[:65]},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			event := edit(t, readEvent(t, "apigw-reset-earliest.json"), func(ev map[string]any) {
+				ev["queryString"] = tt.query
+				if tt.params != nil {
+					ev["queryStringParameters"] = tt.params
+				}
+			})
+			h, _ := newTestHandler(t, Options{APIToken: testToken}) // the Resetter fails the test when called
+			out, err := h.Invoke(context.Background(), event)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, body := decodeIntegration(t, out)
+			if resp.StatusCode != 400 || body.Error.Code != reset.CodeInvalidParameter {
+				t.Fatalf("got %d %s, want 400 InvalidParameter", resp.StatusCode, resp.Body)
+			}
+			var got []string
+			for _, f := range body.Error.Fields {
+				got = append(got, f.Field+":"+f.Rule)
+				if !strings.Contains(body.Error.Message, f.Message) {
+					t.Errorf("the reply's message %q does not hold the field's %q", body.Error.Message, f.Message)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(tt.fields, ",") {
+				t.Errorf("got fields %q, want %q", got, tt.fields)
+			}
+			for _, m := range tt.messages {
+				if !strings.Contains(body.Error.Message, m) {
+					t.Errorf("got message %q, want it to hold %q", body.Error.Message, m)
+				}
+			}
+			if tt.absent != "" && strings.Contains(resp.Body, tt.absent) {
+				t.Errorf("got %q, want no %q in it", resp.Body, tt.absent)
+			}
+		})
+	}
+}
+
+// TestBearerScheme: the scheme of an Authorization header is case-insensitive (RFC 7235 §2.1), and the token
+// may follow it after more than one space or tab; anything else is a 401.
+func TestBearerScheme(t *testing.T) {
+	tests := []struct {
+		header string
+		ok     bool
+	}{
+		{"Bearer " + testToken, true},
+		{"bearer " + testToken, true},
+		{"BEARER " + testToken, true},
+		{"bEaReR " + testToken, true},
+		{"Bearer   " + testToken, true},
+		{"Bearer\t" + testToken, true},
+		{"Bearer \t " + testToken + " \t", true},
+		{" Bearer " + testToken, true},
+		{"Bearer " + testToken + "x", false},
+		{"Bearer " + testToken[1:], false},
+		{"bearer wrong", false},
+		{"Bearer", false},
+		{"Bearer ", false},
+		{"Bearer \t ", false},
+		{"Bearer" + testToken, false},
+		{testToken, false},
+		{"Basic " + testToken, false},
+		{"Basic ZGVtbzpkZW1v", false},
+		{"Bearer " + testToken + " " + testToken, false},
+		{"Bearer\n" + testToken, false},
+		{"", false},
+	}
+	for _, tt := range tests {
+		t.Run(strconvQuote(tt.header), func(t *testing.T) {
+			rec := &recordingResetter{}
+			h := New(rec, Options{APIToken: testToken, Logger: slog.New(slog.DiscardHandler), Now: func() time.Time { return fixedNow }})
+			out, err := h.Invoke(context.Background(), withHeader(t, readEvent(t, "apigw-reset-earliest.json"), "authorization", tt.header))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp, body := decodeIntegration(t, out)
+			switch {
+			case tt.ok && (resp.StatusCode != 200 || len(rec.calls) != 1):
+				t.Errorf("got %d %s with %d resets, want 200 and one reset", resp.StatusCode, resp.Body, len(rec.calls))
+			case !tt.ok && (resp.StatusCode != 401 || body.Error.Code != reset.CodeUnauthorized || len(rec.calls) != 0):
+				t.Errorf("got %d %s with %d resets, want 401 Unauthorized and none", resp.StatusCode, resp.Body, len(rec.calls))
+			}
+		})
 	}
 }
 

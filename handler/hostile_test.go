@@ -37,12 +37,16 @@ type refusal struct {
 // hostileCase runs payload in three forms: the direct invocation (the payload is the event), an API Gateway
 // event with the payload as its text body, and one with it base64-encoded (the only form that keeps invalid
 // UTF-8 and raw bytes as they are: a JSON text body cannot carry them).
+//
+// item marks a payload whose one batch item is refused: the reply is then the batch reply (HTTP 207, or a failed
+// invocation carrying it) and the refusal is that item's result.
 type hostileCase struct {
 	name    string
 	payload []byte
 	direct  refusal
 	text    refusal
 	b64     refusal
+	item    bool
 }
 
 // sameForms is the same outcome in every form.
@@ -52,7 +56,9 @@ func hostileCases(t *testing.T) []hostileCase {
 	long := strings.Repeat("a", 60000) // fits the 64 KiB body; far past every field's limit
 	deep := func(open, close string, n int) string { return strings.Repeat(open, n) + strings.Repeat(close, n) }
 	type c = hostileCase
-	mk := func(name string, payload []byte, d, tx, b refusal) hostileCase { return c{name, payload, d, tx, b} }
+	mk := func(name string, payload []byte, d, tx, b refusal) hostileCase {
+		return c{name, payload, d, tx, b, false}
+	}
 	same := func(name string, payload []byte, o refusal) hostileCase {
 		d, tx, b := sameForms(o)
 		return mk(name, payload, d, tx, b)
@@ -116,7 +122,9 @@ func hostileCases(t *testing.T) []hostileCase {
 		same("empty object", []byte(`{}`), refusal{400, "SubscribeId", "SubscribeId"}),
 		same("empty batch", []byte(`{"Resets":[]}`), refusal{400, "Resets", "at least one"}),
 		same("51 items", []byte(`{"Resets":[`+strings.TrimSuffix(strings.Repeat(hostileBase+",", 51), ",")+`]}`), refusal{400, "Resets", "at most 50"}),
-		same("batch item not an object", []byte(`{"Resets":[null]}`), refusal{400, "Resets[0]", "must be a JSON object"}),
+		{name: "batch item not an object", payload: []byte(`{"Resets":[null]}`), item: true,
+			direct: refusal{400, "Resets[0]", "must be a JSON object"},
+			text:   refusal{207, "Resets[0]", "must be a JSON object"}, b64: refusal{207, "Resets[0]", "must be a JSON object"}},
 
 		// Long strings: each field refuses it, and no message repeats more than a few dozen bytes of it.
 		same("long SubscribeId", hostilePayload(t, `"subs-demo000001"`, `"subs-`+long+`"`), refusal{400, "SubscribeId", "SubscribeId"}),
@@ -183,6 +191,9 @@ func TestHostile(t *testing.T) {
 					if jerr := json.Unmarshal([]byte(ie.Error()), &body); jerr != nil {
 						t.Fatalf("error message is not the JSON error object: %v: %.300s", jerr, ie.Error())
 					}
+					if tc.item {
+						body = onlyItem(t, ie.Body)
+					}
 				} else {
 					if err != nil {
 						t.Fatalf("HTTP event answered error %v, want an integration response", err)
@@ -191,6 +202,9 @@ func TestHostile(t *testing.T) {
 					status, body = resp.StatusCode, b
 					if resp.Headers["Content-Type"] != "application/json" {
 						t.Errorf("got headers %v, want Content-Type application/json", resp.Headers)
+					}
+					if tc.item {
+						body = onlyItem(t, []byte(resp.Body))
 					}
 				}
 				checkOutcome(t, status, body, form.want)
@@ -208,6 +222,19 @@ func TestHostile(t *testing.T) {
 			})
 		}
 	}
+}
+
+// onlyItem returns the error of the one failed item of a batch reply.
+func onlyItem(t *testing.T, raw []byte) ErrorBody {
+	t.Helper()
+	var reply struct {
+		Results []ErrorBody
+		Failed  int
+	}
+	if err := json.Unmarshal(raw, &reply); err != nil || reply.Failed != 1 || len(reply.Results) != 1 {
+		t.Fatalf("got %.300s (%v), want a batch reply with its one item failed", raw, err)
+	}
+	return reply.Results[0]
 }
 
 func checkOutcome(t *testing.T, status int, body ErrorBody, want refusal) {

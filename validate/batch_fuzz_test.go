@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -14,12 +16,15 @@ import (
 // FuzzBatch puts fuzzed items inside {"Resets":[...]} (the item text repeated 1 to 64 times, so the 50-item
 // limit is crossed too) and runs Decode. Invariants:
 //   - it never panics;
-//   - on success it is a batch of 1 to 50 requests, each satisfying every rule of SPEC §3 as checked by
-//     checkRequest below, written independently of the validator so the two cannot share a bug;
-//   - on failure err is an *Error and every FieldError names a path inside the batch (Resets, Resets[i],
-//     Resets[i].Field), the payload as a whole (payload: not JSON, not UTF-8, nested too deeply) or a top-level
-//     key the document really has (an item text such as `], "x": [` closes the array early); never a field of
-//     an item without its Resets[i]. prefix.
+//   - on failure (a problem of the batch as a whole) err is an *Error, no item is returned, and every FieldError
+//     names Resets itself, the payload as a whole (payload: not JSON, not UTF-8, nested too deeply) or a
+//     top-level key the document really has (an item text such as `], "x": [` closes the array early); never an
+//     item (Resets[i]...): an item's problems are that item's own;
+//   - on success it is a batch with one item per element of Resets as encoding/json reads it (1 to 50), and each
+//     item is what the element decodes to alone: a valid item satisfies every rule of SPEC §3 as checkRequest
+//     below states it (written independently of the validator, so the two cannot share a bug) and equals what
+//     Payload makes of the element; an invalid one has the problems Payload finds in the element, each under
+//     the item's own path Resets[i], and no request (checkItems).
 func FuzzBatch(f *testing.F) {
 	for _, seed := range []struct {
 		items  string
@@ -56,7 +61,7 @@ func FuzzBatch(f *testing.F) {
 		doc.WriteString(`]}`)
 		data := doc.Bytes()
 
-		reqs, batch, err := Decode(data, now)
+		d, err := Decode(data, now)
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) || len(e.Fields) == 0 {
@@ -67,28 +72,94 @@ func FuzzBatch(f *testing.F) {
 				if fe.Field == "" || fe.Rule == "" || fe.Message == "" {
 					t.Fatalf("incomplete FieldError %+v", fe)
 				}
-				if strings.HasPrefix(fe.Field, "Resets") || fe.Field == rootFieldName || keys[fe.Field] {
+				if fe.Field == "Resets" || fe.Field == rootFieldName || keys[fe.Field] {
 					continue
 				}
-				t.Fatalf("FieldError %+v names neither a path in Resets, the payload nor a top-level key (have %v)", fe, keys)
+				t.Fatalf("FieldError %+v names neither Resets, the payload nor a top-level key (have %v)", fe, keys)
 			}
-			if reqs != nil {
-				t.Fatalf("requests %+v returned with an error", reqs)
+			if d.Items != nil {
+				t.Fatalf("items %+v returned with an error", d.Items)
 			}
 			return
 		}
-		if !batch {
+		if !d.Batch {
 			t.Fatalf("a document with Resets decoded as a single reset")
 		}
-		if len(reqs) < 1 || len(reqs) > maxBatch {
-			t.Fatalf("got %d requests, want 1 to %d", len(reqs), maxBatch)
+		var parsed struct{ Resets []json.RawMessage }
+		if err := json.Unmarshal(data, &parsed); err != nil {
+			t.Fatalf("Decode accepted a batch encoding/json cannot read: %v", err)
 		}
-		for i, req := range reqs {
-			if err := checkRequest(req, now); err != nil {
-				t.Fatalf("Resets[%d] = %+v breaks a rule: %v", i, req, err)
+		if len(d.Items) != len(parsed.Resets) || len(d.Items) < 1 || len(d.Items) > maxBatch {
+			t.Fatalf("got %d items for the %d elements of Resets, want one each, 1 to %d", len(d.Items), len(parsed.Resets), maxBatch)
+		}
+		checkItems(t, d, now)
+		for i, it := range d.Items {
+			alone, aloneErr := Payload(parsed.Resets[i], now)
+			switch {
+			case it.Err == nil && aloneErr != nil:
+				t.Fatalf("Resets[%d] is valid in the batch, not alone: %v", i, aloneErr)
+			case it.Err == nil && !reflect.DeepEqual(alone, it.Request):
+				t.Fatalf("Resets[%d] decodes differently alone:\nin the batch %+v\nalone        %+v", i, it.Request, alone)
+			case it.Err != nil && aloneErr == nil:
+				t.Fatalf("Resets[%d] is invalid in the batch (%v), valid alone", i, it.Err)
+			case it.Err != nil && parsed.Resets[i][0] == '{':
+				// The same rules broken, only the path differs (the suggestions for an unknown key too: an item
+				// is told about the reset fields, as a single Payload is).
+				path := "Resets[" + strconv.Itoa(i) + "]."
+				var in, out []string
+				for _, fe := range it.Err.Fields {
+					in = append(in, strings.TrimPrefix(fe.Field, path)+":"+fe.Rule+":"+strings.TrimPrefix(fe.Message, path))
+				}
+				for _, fe := range aloneErr.(*Error).Fields {
+					out = append(out, fe.Field+":"+fe.Rule+":"+fe.Message)
+				}
+				if !reflect.DeepEqual(in, out) {
+					t.Fatalf("Resets[%d] has other problems in the batch than alone:\nbatch %q\nalone %q", i, in, out)
+				}
 			}
 		}
 	})
+}
+
+// checkItems states what every successful Decode returns: 1 to 50 items (exactly 1, valid, for a single reset);
+// a valid item satisfies checkRequest; an invalid one (only in a batch) has no request and an *Error whose
+// complete FieldErrors all name its own path: Resets[i] itself or a field below it, never another item's.
+func checkItems(t *testing.T, d Decoded, now time.Time) {
+	t.Helper()
+	if len(d.Items) == 0 || len(d.Items) > maxBatch || !d.Batch && len(d.Items) != 1 {
+		t.Fatalf("got %d items (batch %v), want 1 to %d, and 1 for a single reset", len(d.Items), d.Batch, maxBatch)
+	}
+	valid := 0
+	for i, it := range d.Items {
+		if it.Err == nil {
+			valid++
+			if err := checkRequest(it.Request, now); err != nil {
+				t.Fatalf("item %d %+v breaks a rule: %v", i, it.Request, err)
+			}
+			continue
+		}
+		if !d.Batch {
+			t.Fatalf("a single reset decoded as an invalid item without an error: %v", it.Err)
+		}
+		if !reflect.DeepEqual(it.Request, Request{}) {
+			t.Fatalf("invalid item %d carries a request %+v", i, it.Request)
+		}
+		if len(it.Err.Fields) == 0 || it.Err.Message == "" {
+			t.Fatalf("item %d: an *Error without FieldErrors or a message: %+v", i, it.Err)
+		}
+		path := "Resets[" + strconv.Itoa(i) + "]"
+		for _, fe := range it.Err.Fields {
+			if fe.Field == "" || fe.Rule == "" || fe.Message == "" {
+				t.Fatalf("item %d: incomplete FieldError %+v", i, fe)
+			}
+			if fe.Field != path && !strings.HasPrefix(fe.Field, path+".") {
+				t.Fatalf("item %d: FieldError %+v is not under %s", i, fe, path)
+			}
+		}
+	}
+	if got := len(d.Requests()); got != valid {
+		t.Fatalf("Requests() has %d requests for %d valid items", got, valid)
+	}
 }
 
 // topLevelKeys returns the keys of the JSON object data (rendered as keyField renders them), or nothing when

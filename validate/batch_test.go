@@ -26,12 +26,13 @@ func TestDecodeBatchValid(t *testing.T) {
 		t.Run(fmt.Sprint(n, " items"), func(t *testing.T) {
 			items := repeat(payload(), n)
 			items[n-1] = payload("ResetMode", `"LATEST"`, "ConsumerGroupName", `"g2"`) // the last differs, to see order kept
-			reqs, batch, err := Decode([]byte(batchOf(items...)), now)
+			d, err := Decode([]byte(batchOf(items...)), now)
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
-			if !batch || len(reqs) != n {
-				t.Fatalf("Decode = %d requests, batch %v; want %d, true", len(reqs), batch, n)
+			reqs := d.Requests()
+			if !d.Batch || len(d.Items) != n || len(reqs) != n {
+				t.Fatalf("Decode = %d items, %d requests, batch %v; want %d, %d, true", len(d.Items), len(reqs), d.Batch, n, n)
 			}
 			want := baseRequest()
 			if n > 1 && !reflect.DeepEqual(reqs[0], want) {
@@ -46,13 +47,29 @@ func TestDecodeBatchValid(t *testing.T) {
 }
 
 func TestDecodeSingleIsNotBatch(t *testing.T) {
-	reqs, batch, err := Decode([]byte(payload()), now)
-	if err != nil || batch || len(reqs) != 1 {
-		t.Fatalf("Decode = %v, %v, %v; want one request, false, nil", reqs, batch, err)
+	d, err := Decode([]byte(payload()), now)
+	if err != nil || d.Batch || len(d.Items) != 1 || d.Items[0].Err != nil || !reflect.DeepEqual(d.Items[0].Request, baseRequest()) {
+		t.Fatalf("Decode = %+v, %v; want one valid item, not a batch", d, err)
 	}
 }
 
+// fieldRules renders FieldErrors as Field:Rule, checking on the way that each message starts with its field.
+func fieldRules(t *testing.T, fields []FieldError) []string {
+	t.Helper()
+	var got []string
+	for _, f := range fields {
+		got = append(got, f.Field+":"+f.Rule)
+		if !startsWithField(f.Message, f.Field) {
+			t.Errorf("message %q does not start with its field %q", f.Message, f.Field)
+		}
+	}
+	return got
+}
+
+// TestDecodeBatchInvalid: a batch whose shape is wrong is one error for the whole payload, and its items are
+// not looked at (the item problems a row holds must not show).
 func TestDecodeBatchInvalid(t *testing.T) {
+	bad := payload("ResetMode", `"earlist"`)
 	tests := []struct {
 		name string
 		json string
@@ -61,51 +78,121 @@ func TestDecodeBatchInvalid(t *testing.T) {
 	}{
 		{"no items", batchOf(), []string{"Resets:min"}, []string{"Resets must hold at least one reset"}},
 		{"51 items", batchOf(repeat(payload(), 51)...), []string{"Resets:max"}, []string{"at most 50 resets; got 51"}},
+		{"51 invalid items", batchOf(repeat(bad, 51)...), []string{"Resets:max"}, []string{"at most 50 resets; got 51"}},
 		{"1000 items", batchOf(repeat("1", 1000)...), []string{"Resets:max"}, []string{"got 1000"}},
 		{"Resets not an array", `{"Resets": {}}`, []string{"Resets:type"}, []string{"Resets must be an array of 1 to 50 reset objects; got an object"}},
 		{"Resets null", `{"Resets": null}`, []string{"Resets:type"}, []string{"got null"}},
-		{"item not an object", batchOf(payload(), `"x"`), []string{"Resets[1]:type"}, []string{"Resets[1] must be a JSON object (one reset); got a string"}},
-		{
-			"mixed valid and invalid items",
-			batchOf(payload(), payload("ResetMode", `"earlist"`), `3`, payload(), payload("ResetMod", `"x"`, "PartitionNos", `[1.5]`)),
-			[]string{"Resets[1].ResetMode:oneof", "Resets[2]:type", "Resets[4].PartitionNos[0]:type", "Resets[4].ResetMod:unknown"},
-			[]string{`Resets[1].ResetMode must be one of earliest, latest, datetime; got "earlist"`, "Resets[4].ResetMod: unknown field; did you mean ResetMode?"},
-		},
-		{"empty item", batchOf(`{}`), []string{"Resets[0].SubscribeId:required", "Resets[0].TopicName:required",
-			"Resets[0].ConsumerGroupName:required", "Resets[0].PartitionNos:required_without", "Resets[0].ResetMode:required"}, nil},
-		{"datetime in an item", batchOf(payload(), payload("ResetMode", `"datetime"`, "ResetDatetime", `"2099-01-01 00:00:00"`)),
-			[]string{"Resets[1].ResetDatetime:future"}, []string{"Resets[1].ResetDatetime must not be more than 1 minute in the future"}},
-		{"reset field beside Resets", `{"SubscribeId": "subs-1", "Resets": [` + payload() + `]}`, []string{"SubscribeId:unknown"},
+		{"reset field beside Resets", `{"SubscribeId": "subs-1", "Resets": [` + payload() + `, ` + bad + `]}`, []string{"SubscribeId:unknown"},
 			[]string{"SubscribeId is not allowed beside Resets", "put SubscribeId in each item"}},
-		{"unknown key beside Resets", `{"Resets": [` + payload() + `], "Reset": 1}`, []string{"Reset:unknown"}, []string{"Reset: unknown field; did you mean Resets?"}},
+		{"unknown key beside Resets", `{"Resets": [` + bad + `], "Reset": 1}`, []string{"Reset:unknown"}, []string{"Reset: unknown field; did you mean Resets?"}},
 		{"duplicate Resets", `{"Resets": [` + payload() + `], "Resets": []}`, []string{"Resets:duplicate"}, []string{"Resets appears more than once"}},
-		{"duplicate key in an item", batchOf(strings.TrimSuffix(payload(), "}") + `, "DryRun": true, "DryRun": false}`),
-			[]string{"Resets[0].DryRun:duplicate"}, []string{"Resets[0].DryRun appears more than once"}},
+		{"duplicate Resets and a key beside", `{"Resets": [3], "DryRun": true, "Resets": [` + payload() + `]}`,
+			[]string{"DryRun:unknown", "Resets:duplicate"}, []string{"DryRun is not allowed beside Resets", "Resets appears more than once"}},
+		{"empty and a key beside", `{"Resets": [], "x": 1}`, []string{"x:unknown", "Resets:min"}, []string{"x: unknown field; the fields are Resets", "Resets must hold at least one reset"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			reqs, batch, err := Decode([]byte(tt.json), now)
-			if reqs != nil || !batch {
-				t.Errorf("Decode = %d requests, batch %v; want none, true", len(reqs), batch)
+			d, err := Decode([]byte(tt.json), now)
+			if d.Items != nil || !d.Batch {
+				t.Errorf("Decode = %d items, batch %v; want none, true", len(d.Items), d.Batch)
 			}
 			var e *Error
 			if !errors.As(err, &e) {
 				t.Fatalf("err = %v, want *Error", err)
 			}
-			var got []string
-			for _, f := range e.Fields {
-				got = append(got, f.Field+":"+f.Rule)
-				if !startsWithField(f.Message, f.Field) {
-					t.Errorf("message %q does not start with its field %q", f.Message, f.Field)
-				}
-			}
-			if !reflect.DeepEqual(got, tt.want) {
+			if got := fieldRules(t, e.Fields); !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("fields:\ngot  %v\nwant %v", got, tt.want)
 			}
 			for _, m := range tt.msgs {
 				if !strings.Contains(e.Error(), m) {
 					t.Errorf("Error() = %q\ndoes not contain %q", e.Error(), m)
 				}
+			}
+		})
+	}
+}
+
+// TestDecodeBatchInvalidItems: each item is validated on its own. An invalid item is an Item with an Err whose
+// fields all sit under its own path; the valid items around it decode as they would alone, in order.
+func TestDecodeBatchInvalidItems(t *testing.T) {
+	latest := baseRequest()
+	latest.ResetMode = "latest"
+	tests := []struct {
+		name  string
+		json  string
+		valid map[int]Request  // the valid items by index
+		want  map[int][]string // Field:Rule of each invalid item's problems, in order
+		msgs  map[int][]string // each appears in that item's Err.Error()
+	}{
+		{"one invalid among valid ones", batchOf(payload(), payload("ResetMode", `"earlist"`), payload("ResetMode", `"latest"`)),
+			map[int]Request{0: baseRequest(), 2: latest},
+			map[int][]string{1: {"Resets[1].ResetMode:oneof"}},
+			map[int][]string{1: {`Resets[1].ResetMode must be one of earliest, latest, datetime; got "earlist"`}}},
+		{"item not an object", batchOf(payload(), `"x"`), map[int]Request{0: baseRequest()},
+			map[int][]string{1: {"Resets[1]:type"}}, map[int][]string{1: {"Resets[1] must be a JSON object (one reset); got a string"}}},
+		{"null item", batchOf(`null`), nil, map[int][]string{0: {"Resets[0]:type"}}, map[int][]string{0: {"got null"}}},
+		{
+			"mixed valid and invalid items",
+			batchOf(payload(), payload("ResetMode", `"earlist"`), `3`, payload(), payload("ResetMod", `"x"`, "PartitionNos", `[1.5]`)),
+			map[int]Request{0: baseRequest(), 3: baseRequest()},
+			map[int][]string{1: {"Resets[1].ResetMode:oneof"}, 2: {"Resets[2]:type"}, 4: {"Resets[4].PartitionNos[0]:type", "Resets[4].ResetMod:unknown"}},
+			map[int][]string{4: {"Resets[4].ResetMod: unknown field; did you mean ResetMode?"}},
+		},
+		{"every item invalid", batchOf(`{}`, `[]`), nil,
+			map[int][]string{0: {"Resets[0].SubscribeId:required", "Resets[0].TopicName:required", "Resets[0].ConsumerGroupName:required",
+				"Resets[0].PartitionNos:required_without", "Resets[0].ResetMode:required"}, 1: {"Resets[1]:type"}}, nil},
+		{"datetime in an item", batchOf(payload(), payload("ResetMode", `"datetime"`, "ResetDatetime", `"2099-01-01 00:00:00"`)),
+			map[int]Request{0: baseRequest()},
+			map[int][]string{1: {"Resets[1].ResetDatetime:future"}}, map[int][]string{1: {"Resets[1].ResetDatetime must not be more than 1 minute in the future"}}},
+		{"duplicate key in an item", batchOf(strings.TrimSuffix(payload(), "}") + `, "DryRun": true, "DryRun": false}`), nil,
+			map[int][]string{0: {"Resets[0].DryRun:duplicate"}}, map[int][]string{0: {"Resets[0].DryRun appears more than once"}}},
+		{"50 items, the last invalid", batchOf(append(repeat(payload(), 49), `{"ResetMode": "latest"}`)...),
+			func() map[int]Request {
+				m := map[int]Request{}
+				for i := range 49 {
+					m[i] = baseRequest()
+				}
+				return m
+			}(),
+			map[int][]string{49: {"Resets[49].SubscribeId:required", "Resets[49].TopicName:required", "Resets[49].ConsumerGroupName:required",
+				"Resets[49].PartitionNos:required_without"}}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, err := Decode([]byte(tt.json), now)
+			if err != nil {
+				t.Fatalf("Decode: %v; want the problems per item", err)
+			}
+			if !d.Batch || len(d.Items) != len(tt.valid)+len(tt.want) {
+				t.Fatalf("Decode = %d items, batch %v; want %d, true", len(d.Items), d.Batch, len(tt.valid)+len(tt.want))
+			}
+			var wantReqs []Request
+			for i, it := range d.Items {
+				if want, ok := tt.valid[i]; ok {
+					if it.Err != nil || !reflect.DeepEqual(it.Request, want) {
+						t.Errorf("item %d = %+v, %v; want %+v", i, it.Request, it.Err, want)
+					}
+					wantReqs = append(wantReqs, want)
+					continue
+				}
+				if it.Err == nil {
+					t.Errorf("item %d = %+v; want an error", i, it.Request)
+					continue
+				}
+				if !reflect.DeepEqual(it.Request, Request{}) {
+					t.Errorf("invalid item %d carries a request %+v", i, it.Request)
+				}
+				if got := fieldRules(t, it.Err.Fields); !reflect.DeepEqual(got, tt.want[i]) {
+					t.Errorf("item %d fields:\ngot  %v\nwant %v", i, got, tt.want[i])
+				}
+				for _, m := range tt.msgs[i] {
+					if !strings.Contains(it.Err.Error(), m) {
+						t.Errorf("item %d: Error() = %q\ndoes not contain %q", i, it.Err.Error(), m)
+					}
+				}
+			}
+			if got := d.Requests(); !reflect.DeepEqual(got, append([]Request{}, wantReqs...)) {
+				t.Errorf("Requests() = %+v\nwant %+v", got, wantReqs)
 			}
 		})
 	}

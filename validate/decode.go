@@ -25,18 +25,48 @@ var knownFields = func() map[string]bool {
 	return m
 }()
 
+// Decoded is a payload as Decode read it: one reset, or the items of a batch in their order.
+type Decoded struct {
+	// Batch is true for {"Resets": [...]}: the caller answers with one result per item.
+	Batch bool
+	// Items has one entry per reset: exactly one, always valid, for a single reset (whose problems are
+	// Decode's error); 1 to 50 for a batch, each valid or not on its own.
+	Items []Item
+}
+
+// Item is one reset of a payload: either Request, valid and normalised, or Err naming every rule the item
+// breaks, each field under the item's path (Resets[1].ResetMode), with Request left zero.
+type Item struct {
+	Request Request
+	Err     *Error
+}
+
+// Requests returns the requests of the valid items, in order.
+func (d Decoded) Requests() []Request {
+	reqs := make([]Request, 0, len(d.Items))
+	for _, it := range d.Items {
+		if it.Err == nil {
+			reqs = append(reqs, it.Request)
+		}
+	}
+	return reqs
+}
+
 // Decode parses a payload that is either one reset object or a batch {"Resets":[...]} (1–50 items), validates and
 // normalises it. now is the invocation time (for now-<duration> and the future check).
 //
-// An object with a Resets key is a batch; it may hold nothing else. Every item is validated on its own and the
-// problems of all items are reported together, each under its path (Resets[3].ResetMode). batch tells the
-// caller which shape it got, also when err is not nil.
-func Decode(data []byte, now time.Time) (reqs []Request, batch bool, err error) {
+// An object with a Resets key is a batch; it may hold nothing else. err is a problem of the payload as a whole:
+// not one JSON object, a single reset that breaks a rule, or a batch whose shape is wrong (Resets given twice
+// or beside other keys, not an array, 0 or more than 50 items); its items are then not checked. Otherwise each
+// item of a batch is validated on its own, so one typo does not stop the other items: an invalid item is an
+// Item with Err. Decoded.Batch tells the caller which shape it got, also when err is not nil.
+func Decode(data []byte, now time.Time) (Decoded, error) {
 	obj, problem := checkDocument(data)
 	if problem != nil {
-		return nil, false, newError([]FieldError{*problem})
+		return Decoded{}, newError([]FieldError{*problem})
 	}
 	ms := objectMembers(obj)
+	batch := false
 	for _, m := range ms {
 		if m.key == "Resets" {
 			batch = true
@@ -46,15 +76,15 @@ func Decode(data []byte, now time.Time) (reqs []Request, batch bool, err error) 
 	if !batch {
 		req, problems := decodeReset(ms, "", now, topLevelNames)
 		if len(problems) > 0 {
-			return nil, false, newError(problems)
+			return Decoded{}, newError(problems)
 		}
-		return []Request{req}, false, nil
+		return Decoded{Items: []Item{{Request: req}}}, nil
 	}
-	reqs, problems := decodeBatch(ms, now)
+	items, problems := decodeBatch(ms, now)
 	if len(problems) > 0 {
-		return nil, true, newError(problems)
+		return Decoded{Batch: true}, newError(problems)
 	}
-	return reqs, true, nil
+	return Decoded{Batch: true, Items: items}, nil
 }
 
 // Payload decodes exactly one reset object (a batch is refused: Resets is not a field of a reset).
@@ -70,9 +100,10 @@ func Payload(data []byte, now time.Time) (Request, error) {
 	return req, nil
 }
 
-// decodeBatch decodes the members of a batch object. A count outside 1–50 is reported alone: the items of a batch
-// that cannot run are not worth checking one by one.
-func decodeBatch(ms []member, now time.Time) ([]Request, []FieldError) {
+// decodeBatch decodes the members of a batch object. problems are those of the batch as a whole; when there are
+// any, the items are not checked: a batch that cannot run is not worth checking one by one, and its reply is
+// one error, not a result per item.
+func decodeBatch(ms []member, now time.Time) ([]Item, []FieldError) {
 	var problems []FieldError
 	var resets []byte
 	count := make(map[string]int, len(ms))
@@ -95,36 +126,39 @@ func decodeBatch(ms []member, now time.Time) ([]Request, []FieldError) {
 		return nil, append(problems, FieldError{Field: "Resets", Rule: ruleType,
 			Message: "Resets must be an array of 1 to 50 reset objects; got " + kindOf(resets)})
 	}
-	var items [][]byte
+	var raws [][]byte
 	arrayElements(resets, func(i int, raw []byte) bool {
-		items = append(items, raw)
+		raws = append(raws, raw)
 		return i < maxBatch // one past the limit is enough to know it is too many
 	})
 	switch {
-	case len(items) == 0:
-		return nil, append(problems, FieldError{Field: "Resets", Rule: "min", Message: "Resets must hold at least one reset"})
-	case len(items) > maxBatch:
+	case len(raws) == 0:
+		problems = append(problems, FieldError{Field: "Resets", Rule: "min", Message: "Resets must hold at least one reset"})
+	case len(raws) > maxBatch:
 		n := 0
 		arrayElements(resets, func(int, []byte) bool { n++; return true })
-		return nil, append(problems, FieldError{Field: "Resets", Rule: "max",
+		problems = append(problems, FieldError{Field: "Resets", Rule: "max",
 			Message: "Resets must hold at most " + strconv.Itoa(maxBatch) + " resets; got " + strconv.Itoa(n) + ": split the batch"})
-	}
-	reqs := make([]Request, len(items))
-	for i, raw := range items {
-		path := "Resets[" + strconv.Itoa(i) + "]"
-		if raw[0] != '{' {
-			problems = append(problems, FieldError{Field: path, Rule: ruleType,
-				Message: path + " must be a JSON object (one reset); got " + kindOf(raw)})
-			continue
-		}
-		var itemProblems []FieldError
-		reqs[i], itemProblems = decodeReset(objectMembers(raw), path+".", now, fieldNames[:])
-		problems = append(problems, itemProblems...)
 	}
 	if len(problems) > 0 {
 		return nil, problems
 	}
-	return reqs, nil
+	items := make([]Item, len(raws))
+	for i, raw := range raws {
+		path := "Resets[" + strconv.Itoa(i) + "]"
+		if raw[0] != '{' {
+			items[i].Err = newError([]FieldError{{Field: path, Rule: ruleType,
+				Message: path + " must be a JSON object (one reset); got " + kindOf(raw)}})
+			continue
+		}
+		req, itemProblems := decodeReset(objectMembers(raw), path+".", now, fieldNames[:])
+		if len(itemProblems) > 0 {
+			items[i].Err = newError(itemProblems)
+			continue
+		}
+		items[i].Request = req
+	}
+	return items, nil
 }
 
 // decodeReset decodes, checks and normalises one reset object. path prefixes every field name in problems
@@ -341,7 +375,7 @@ func integerMessage(rule string) string {
 
 func unknownProblem(path, key string, candidates []string) FieldError {
 	msg := path + displayKey(key) + ": unknown field"
-	if s := suggest(key, candidates); s != "" {
+	if s := Suggest(key, candidates); s != "" {
 		msg += "; did you mean " + s + "?"
 	} else {
 		msg += "; the fields are " + strings.Join(candidates, ", ")

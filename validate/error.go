@@ -85,9 +85,10 @@ func displayKey(k string) string {
 	return k
 }
 
-// suggest returns the candidate the unknown key most likely meant: one equal to it ignoring case, else the
-// nearest within an edit distance of 2 (ignoring case). "" when none is close.
-func suggest(key string, candidates []string) string {
+// Suggest returns the candidate the unknown key most likely meant: one equal to it ignoring case, else the
+// nearest within an edit distance of 2 (ignoring case). "" when none is close. Exported so that the handler
+// answers a mistyped query parameter as this package answers a mistyped field.
+func Suggest(key string, candidates []string) string {
 	if len(key) > 64 {
 		return ""
 	}

@@ -12,10 +12,12 @@ import (
 
 // FuzzDecode feeds arbitrary bytes to Decode. Invariants:
 //   - it never panics;
-//   - on success there are 1 to 50 requests (exactly 1 when it is not a batch), every request satisfies the
-//     rules as checkRequest (batch_fuzz_test.go) states them without the validator, and encoded as JSON and
-//     decoded with Payload (same clock) it comes back unchanged, so normalising is idempotent;
-//   - on failure err is an *Error holding at least one FieldError, each with a field, a rule and a message.
+//   - on success the items are as checkItems (batch_fuzz_test.go) states: 1 to 50 (exactly 1, valid, when it is
+//     not a batch); each valid one satisfies the rules as checkRequest states them without the validator, and
+//     encoded as JSON and decoded with Payload (same clock) it comes back unchanged, so normalising is
+//     idempotent; each invalid one (a batch item) has an *Error whose fields all lie under its own Resets[i];
+//   - on failure err is an *Error holding at least one FieldError, each with a field, a rule and a message,
+//     and no item is returned; a batch's whole-payload error never names an item (Resets[i]).
 //
 // The corpus is seeded with the payloads below and with every *.json under ../events/ when that directory exists.
 func FuzzDecode(f *testing.F) {
@@ -46,7 +48,7 @@ func FuzzDecode(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		reqs, batch, err := Decode(data, now)
+		d, err := Decode(data, now)
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {
@@ -59,19 +61,21 @@ func FuzzDecode(f *testing.F) {
 				if fe.Field == "" || fe.Rule == "" || fe.Message == "" {
 					t.Fatalf("incomplete FieldError %+v", fe)
 				}
+				if d.Batch && strings.HasPrefix(fe.Field, "Resets[") && !topLevelKeys(data)[fe.Field] {
+					t.Fatalf("the batch as a whole refused for a problem of an item: %+v", fe)
+				}
 			}
-			if reqs != nil {
-				t.Fatalf("requests %+v returned with an error", reqs)
+			if d.Items != nil {
+				t.Fatalf("items %+v returned with an error", d.Items)
 			}
 			return
 		}
-		if len(reqs) == 0 || len(reqs) > maxBatch || !batch && len(reqs) != 1 {
-			t.Fatalf("got %d requests (batch %v), want 1 to %d, and 1 for a single reset", len(reqs), batch, maxBatch)
-		}
-		for i, req := range reqs {
-			if err := checkRequest(req, now); err != nil {
-				t.Fatalf("request %d %+v breaks a rule: %v", i, req, err)
+		checkItems(t, d, now)
+		for i, it := range d.Items {
+			if it.Err != nil {
+				continue
 			}
+			req := it.Request
 			again, err := json.Marshal(req)
 			if err != nil {
 				t.Fatalf("Marshal: %v", err)

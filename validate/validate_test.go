@@ -128,9 +128,9 @@ func TestPayloadValid(t *testing.T) {
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("Payload:\ngot  %+v\nwant %+v", got, want)
 			}
-			reqs, batch, err := Decode([]byte(tt.json), now)
-			if err != nil || batch || len(reqs) != 1 || !reflect.DeepEqual(reqs[0], want) {
-				t.Errorf("Decode = %+v, %v, %v; want [%+v], false, nil", reqs, batch, err, want)
+			d, err := Decode([]byte(tt.json), now)
+			if err != nil || d.Batch || len(d.Items) != 1 || d.Items[0].Err != nil || !reflect.DeepEqual(d.Items[0].Request, want) {
+				t.Errorf("Decode = %+v, %v; want one valid item %+v, not a batch", d, err, want)
 			}
 		})
 	}
@@ -272,9 +272,9 @@ func runInvalid(t *testing.T, tests []invalidCase) {
 			checkFirst(t, err, tt.field, tt.rule, tt.contains)
 			// Decode says the same about a single payload, except that it also suggests Resets.
 			if tt.rule != ruleUnknown {
-				reqs, _, err := Decode([]byte(tt.json), now)
-				if reqs != nil {
-					t.Errorf("Decode returned requests %+v with an error", reqs)
+				d, err := Decode([]byte(tt.json), now)
+				if d.Items != nil {
+					t.Errorf("Decode returned items %+v with an error", d.Items)
 				}
 				checkFirst(t, err, tt.field, tt.rule, tt.contains)
 			}
@@ -316,7 +316,7 @@ func startsWithField(msg, field string) bool {
 }
 
 func TestSuggestsResetsOnlyAtTheTop(t *testing.T) {
-	_, _, err := Decode([]byte(payload("resets", `[]`)), now)
+	_, err := Decode([]byte(payload("resets", `[]`)), now)
 	checkFirst(t, err, "resets", "unknown", []string{"resets: unknown field; did you mean Resets?"})
 	_, err = Payload([]byte(payload("resets", `[]`)), now)
 	checkFirst(t, err, "resets", "unknown", []string{"resets: unknown field; the fields are"})
@@ -383,8 +383,8 @@ func TestSuggest(t *testing.T) {
 		{"x", ""},
 		{strings.Repeat("x", 1000), ""},
 	} {
-		if got := suggest(tt.key, cands); got != tt.want {
-			t.Errorf("suggest(%q) = %q, want %q", tt.key, got, tt.want)
+		if got := Suggest(tt.key, cands); got != tt.want {
+			t.Errorf("Suggest(%q) = %q, want %q", tt.key, got, tt.want)
 		}
 	}
 }
