@@ -23,8 +23,7 @@ type Batch struct {
 	TotalRPS   float64        `json:"total_requests_per_s"`
 	Busiest    string         `json:"busiest_action"`
 	BusiestRPS float64        `json:"busiest_requests_per_s"` // over the whole batch, initial burst included
-	// SustainedRPS is the busiest action's rate after its first 20 requests (what the API admits in one second;
-	// our client sends no burst).
+	// SustainedRPS is the busiest action's rate after its first 20 requests (what the API admits in one second).
 	SustainedRPS float64 `json:"busiest_sustained_requests_per_s"`
 	ResetsPerS   float64 `json:"resets_per_s"`
 	RSSKiB       int     `json:"rss_kib"`
