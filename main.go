@@ -35,6 +35,13 @@ func main() {
 		cloudfunction.StartHandler(handler.Failing(configError(logger, err, []string{"DTS_ENDPOINT", "DTS_STS_ENDPOINT", "DTS_ROLE_ARN"}), logger))
 		return
 	}
+	if cfg.APIToken == "" {
+		// Not an error: a function with only timer and direct triggers needs no token, and an HTTP trigger may
+		// be protected by API Gateway's own authentication. But an open HTTP trigger without it lets anyone who
+		// finds the URL reset offsets, so say so where the operator looks.
+		logger.Warn("RESET_API_TOKEN is not set: the function does not authenticate HTTP callers; set it, or " +
+			"protect the API Gateway / Function URL trigger with the platform's authentication (docs/SECURITY.md)")
+	}
 	service := reset.New(client, reset.Options{Precheck: cfg.Precheck, Verify: cfg.Verify, Logger: logger})
 	cloudfunction.StartHandler(handler.New(service, handler.Options{
 		APIToken:            cfg.APIToken,

@@ -346,6 +346,26 @@ func TestHTTPTriggers(t *testing.T) {
 	}
 }
 
+// TestNoTokenWarns: without RESET_API_TOKEN the function starts (timer and direct triggers need none) but says,
+// once, that HTTP callers are not authenticated; with a token it says nothing of the kind.
+func TestNoTokenWarns(t *testing.T) {
+	d := startDTS(t)
+	const warning = "RESET_API_TOKEN is not set"
+	for _, tt := range []struct {
+		token string
+		warns bool
+	}{{"", true}, {bearerToken, false}} {
+		f := startFunction(t, d, map[string]string{"RESET_API_TOKEN": tt.token})
+		// The outcome line of a first invocation proves the start-up lines, written before it, are in.
+		if r, _ := f.invoke(event(t, "direct-dryrun-all.json"), 10*time.Second); r.Error != nil {
+			t.Fatalf("got function error %s", r.Error.Message)
+		}
+		if got := strings.Count(f.p.Logs(), warning); got != map[bool]int{true: 1, false: 0}[tt.warns] {
+			t.Errorf("token %q: the warning appears %d times, want it %v", tt.token, got, tt.warns)
+		}
+	}
+}
+
 func TestTimerTrigger(t *testing.T) {
 	d := startDTS(t)
 	f := startFunction(t, d, nil)

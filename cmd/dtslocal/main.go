@@ -25,7 +25,10 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	err := run(os.Args[1:], os.Stdout, os.Stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed, and asking for it is not a failure
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "dtslocal:", err)
 		os.Exit(1)
 	}

@@ -139,3 +139,34 @@ func TestDtslocalBadConfig(t *testing.T) {
 		t.Errorf("got %v and %q, want a failure naming Extra", err, out)
 	}
 }
+
+// TestExitStatus: asking for help is not a failure; a bad flag or argument is.
+func TestExitStatus(t *testing.T) {
+	tests := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"-h"}, 0, "Usage of dtslocal"},
+		{[]string{"-help"}, 0, "Usage of dtslocal"},
+		{[]string{"-nope"}, 1, "flag provided but not defined"},
+		{[]string{"extra"}, 1, "unexpected arguments"},
+	}
+	for _, tt := range tests {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		cmd := exec.CommandContext(ctx, bin, tt.args...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		cancel()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatalf("%v: %v", tt.args, err)
+		}
+		if code != tt.code || !strings.Contains(stderr.String(), tt.stderr) {
+			t.Errorf("%v: exit %d, stderr %q; want exit %d and %q", tt.args, code, stderr.String(), tt.code, tt.stderr)
+		}
+	}
+}

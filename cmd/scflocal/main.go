@@ -2,8 +2,8 @@
 // runtime does: it starts the binary with _LAMBDA_SERVER_PORT, waits for Function.Ping, and calls
 // Function.Invoke over scf-go-lib's net/rpc protocol with a deadline and a per-invocation Environment.
 //
-//	scflocal invoke [-bin bin/main] [-env-file F] [-timeout 15s] [-table] [-region R] EVENT.json...
-//	scflocal serve  [-addr 127.0.0.1:9000] [-bin bin/main] [-env-file F] [-timeout 15s] [-region R]
+//	scflocal invoke [-bin bin/main] [-env-file F] [-timeout 15s] [-table] [-region R] [-function-name N] [-q] EVENT.json...
+//	scflocal serve  [-addr 127.0.0.1:9000] [-bin bin/main] [-env-file F] [-timeout 15s] [-region R] [-function-name N] [-q]
 //	scflocal demo   [-bin bin/main] [-events events] [-v]
 //
 // invoke sends each event file ("-" is stdin) in order to one instance and prints each reply: the payload
@@ -45,9 +45,10 @@ import (
 )
 
 const usage = `usage:
-  scflocal invoke [-bin bin/main] [-env-file F] [-timeout 15s] [-table] [-region R] EVENT.json...
-  scflocal serve  [-addr 127.0.0.1:9000] [-bin bin/main] [-env-file F] [-timeout 15s] [-region R]
+  scflocal invoke [-bin bin/main] [-env-file F] [-timeout 15s] [-table] [-region R] [-function-name N] [-q] EVENT.json...
+  scflocal serve  [-addr 127.0.0.1:9000] [-bin bin/main] [-env-file F] [-timeout 15s] [-region R] [-function-name N] [-q]
   scflocal demo   [-bin bin/main] [-events events] [-v]
+"scflocal SUBCOMMAND -h" describes each flag.
 `
 
 func main() {

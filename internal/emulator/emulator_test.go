@@ -41,6 +41,12 @@ func TestResetFollowsKafkaGroupState(t *testing.T) {
 	if g.Latency <= 0 {
 		t.Errorf("new group: latency %d, want > 0 (records from 2024 unconsumed)", g.Latency)
 	}
+	// Every lagging partition has its own latency, not only the first one Kafka answers a fetch for.
+	for _, p := range g.StateOfPartition {
+		if p.ConsumerGroupLag > 0 && p.Latency <= 0 {
+			t.Errorf("new group: partition %d lags %d with latency %d, want > 0", p.PartitionNo, p.ConsumerGroupLag, p.Latency)
+		}
+	}
 
 	c1 := consumer(t, env, "consumer-one")
 	if got := firstRecords(t, c1, 3); len(got) != 3 {

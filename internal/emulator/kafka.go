@@ -189,15 +189,18 @@ func (e *Emulator) recordTimes(ctx context.Context, topic string, at map[int32]i
 	if err != nil {
 		return out
 	}
-	req := kmsg.NewPtrFetchRequest()
-	req.ReplicaID = -1
-	req.MaxWaitMillis = 0
-	req.MinBytes = 0
-	req.MaxBytes = 1 << 20
-	rt := kmsg.NewFetchRequestTopic()
-	rt.Topic = topic
-	rt.TopicID = details[topic].ID
+	// One fetch per partition: Kafka answers a batch larger than PartitionMaxBytes only for the first non-empty
+	// partition of a fetch (so that a consumer always progresses), and PartitionMaxBytes is 1 here because only
+	// the first batch is wanted. Several partitions in one fetch would leave all but the first without a time.
 	for p, o := range at {
+		req := kmsg.NewPtrFetchRequest()
+		req.ReplicaID = -1
+		req.MaxWaitMillis = 0
+		req.MinBytes = 0
+		req.MaxBytes = 1 << 20
+		rt := kmsg.NewFetchRequestTopic()
+		rt.Topic = topic
+		rt.TopicID = details[topic].ID
 		rp := kmsg.NewFetchRequestTopicPartition()
 		rp.Partition = p
 		rp.FetchOffset = o
@@ -205,20 +208,19 @@ func (e *Emulator) recordTimes(ctx context.Context, topic string, at map[int32]i
 		rp.CurrentLeaderEpoch = -1
 		rp.LogStartOffset = -1
 		rt.Partitions = append(rt.Partitions, rp)
-	}
-	req.Topics = append(req.Topics, rt)
-	resp, err := req.RequestWith(ctx, e.kcl)
-	if err != nil {
-		return out
-	}
-	for _, t := range resp.Topics {
-		for _, p := range t.Partitions {
-			if p.ErrorCode != 0 {
-				continue
-			}
-			want := at[p.Partition]
-			if ts, ok := firstTimestamp(p.RecordBatches, want); ok {
-				out[p.Partition] = ts
+		req.Topics = append(req.Topics, rt)
+		resp, err := req.RequestWith(ctx, e.kcl)
+		if err != nil {
+			return out
+		}
+		for _, t := range resp.Topics {
+			for _, rp := range t.Partitions {
+				if rp.ErrorCode != 0 || rp.Partition != p {
+					continue
+				}
+				if ts, ok := firstTimestamp(rp.RecordBatches, o); ok {
+					out[p] = ts
+				}
 			}
 		}
 	}
