@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -180,7 +181,7 @@ func (f *function) invoke(event []byte, timeout time.Duration) (scflocal.Reply, 
 func (f *function) logLine(requestID string) map[string]any {
 	f.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	for {
+	for range 250 { // 250 x 20ms: the 5s deadline ends it first unless the machine stalls
 		for _, line := range strings.Split(f.p.Logs(), "\n") {
 			var m map[string]any
 			if json.Unmarshal([]byte(line), &m) != nil {
@@ -196,10 +197,12 @@ func (f *function) logLine(requestID string) map[string]any {
 			}
 		}
 		if time.Now().After(deadline) {
-			f.t.Fatalf("no outcome log line for invocation %s within 5s; log:\n%s", requestID, f.p.Logs())
+			break
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	f.t.Fatalf("no outcome log line for invocation %s within 5s; log:\n%s", requestID, f.p.Logs())
+	return nil
 }
 
 func event(t *testing.T, name string) []byte {
@@ -229,8 +232,25 @@ type errorBody struct {
 	Error struct {
 		Code    string `json:"Code"`
 		Message string `json:"Message"`
+		Details struct {
+			GroupState string `json:"GroupState"`
+			Members    []struct {
+				ClientID     string `json:"ClientId"`
+				PartitionNos []int  `json:"PartitionNos"`
+			} `json:"Members"`
+		} `json:"Details"`
 	} `json:"Error"`
 	RequestID string `json:"RequestId"`
+}
+
+// checkActiveDetails checks the machine-readable half of a GroupActive error: who to stop, and what they hold.
+func checkActiveDetails(t *testing.T, how string, e errorBody, clientID string) {
+	t.Helper()
+	d := e.Error.Details
+	if d.GroupState != "Stable" || len(d.Members) != 1 || d.Members[0].ClientID != clientID ||
+		!slices.Equal(d.Members[0].PartitionNos, []int{0, 1, 2}) {
+		t.Errorf("%s: got Details %+v, want Stable with %s on partitions [0 1 2]", how, d, clientID)
+	}
 }
 
 // httpReply decodes an integration response and checks what every HTTP reply carries.
@@ -466,6 +486,7 @@ func TestActiveGroupRefused(t *testing.T) {
 	if status != http.StatusConflict || e.Error.Code != "FailedOperation.GroupActive" || !strings.Contains(e.Error.Message, clientID) {
 		t.Errorf("API Gateway: got HTTP %d %s; want 409 FailedOperation.GroupActive naming %s", status, body, clientID)
 	}
+	checkActiveDetails(t, "API Gateway", e, clientID)
 	if line["outcome"] != "FailedOperation.GroupActive" {
 		t.Errorf("log line outcome: got %v, want FailedOperation.GroupActive", line["outcome"])
 	}
@@ -476,6 +497,8 @@ func TestActiveGroupRefused(t *testing.T) {
 	}
 	if e := decode[errorBody](t, []byte(r.Error.Message)); e.Error.Code != "FailedOperation.GroupActive" || !strings.Contains(e.Error.Message, clientID) {
 		t.Errorf("direct: got error %s; want FailedOperation.GroupActive naming %s", r.Error.Message, clientID)
+	} else {
+		checkActiveDetails(t, "direct", e, clientID)
 	}
 
 	if n := d.Emu.Calls("ResetConsumerGroupOffset"); n != 0 {

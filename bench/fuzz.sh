@@ -38,7 +38,9 @@ is_deadline_race() {
 }
 
 # self_test checks is_deadline_race against the race's real output (CI, Go
-# 1.26.8) and against outputs that must never be excused.
+# 1.26.8) and against outputs that must never be excused: a crasher, a hung
+# worker, another target's failure, a seed failure, a panic after the deadline
+# line, a deadline line with more words, a test timeout.
 self_test() {
   local f
   f=$(mktemp)
@@ -68,6 +70,13 @@ FAIL'
   check finding FuzzDecodeEvent 'failure while testing seed corpus entry: FuzzDecodeEvent/seed#0
 --- FAIL: FuzzDecodeEvent (0.01s)
     context deadline exceeded'
+  check finding FuzzDecodeEvent '--- FAIL: FuzzDecodeEvent (11.04s)
+    context deadline exceeded
+panic: runtime error: invalid memory address or nil pointer dereference
+FAIL'
+  check finding FuzzDecodeEvent '--- FAIL: FuzzDecodeEvent (11.04s)
+    context deadline exceeded while calling the handler
+FAIL'
   check finding FuzzDecodeEvent 'panic: test timed out after 10m0s
 --- FAIL: FuzzDecodeEvent (600.00s)
     context deadline exceeded'

@@ -66,7 +66,10 @@ func start(t *testing.T, args ...string) (cmd *exec.Cmd, api, kafka string) {
 		close(lines)
 	}()
 	timeout := time.After(20 * time.Second)
-	for api == "" || kafka == "" {
+	for i := 0; api == "" || kafka == ""; i++ {
+		if i == 2 { // dtslocal prints exactly two lines
+			t.Fatalf("dtslocal printed no address line for api or kafka")
+		}
 		select {
 		case line, ok := <-lines:
 			if !ok {

@@ -116,5 +116,9 @@ func TestWindowLimiterDeadlineAndCancel(t *testing.T) {
 		if err := l.Wait(done); !errors.Is(err, context.Canceled) {
 			t.Errorf("got %v, want context.Canceled", err)
 		}
+		// It took no slot: the next caller gets the one a window after 2s.
+		if err := l.Wait(context.Background()); err != nil || time.Since(before) != 3*time.Second {
+			t.Errorf("got %v after %v, want the slot at 3s", err, time.Since(before))
+		}
 	})
 }

@@ -531,6 +531,15 @@ func TestFaults(t *testing.T) {
 			t.Fatal("got success, want the caller's deadline")
 		}
 		env.mustCall(t, "DescribeSubscribeDetail", detail, nil) // Times 1 is used up
+		// The delayed handler must have returned, not be sleeping out its 600 s: Close waits for every
+		// handler, so it returns at once only if the delay ended with the caller.
+		closed := make(chan struct{})
+		go func() { env.srv.Close(); close(closed) }()
+		select {
+		case <-closed:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the delayed handler is still running 10 s after its caller went away")
+		}
 	})
 
 	t.Run("delay then the action runs", func(t *testing.T) {

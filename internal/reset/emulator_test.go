@@ -359,7 +359,10 @@ func consumerJoinsAfterPrecheck(t *testing.T, mode string, commitBeyond bool, wa
 		defer wg.Done()
 		tick := time.NewTicker(5 * time.Millisecond)
 		defer tick.Stop()
-		for d.Emu.Calls(actReset) == 0 {
+		for i := 0; d.Emu.Calls(actReset) == 0; i++ {
+			if i == 4000 { // 4000 x 5ms, the same 20s as joinCtx
+				return
+			}
 			select {
 			case <-tick.C:
 			case <-joinCtx.Done():
