@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"slices"
@@ -184,7 +185,7 @@ func strictObject(b []byte, path string, into *map[string]json.RawMessage) error
 	if err := dec.Decode(into); err != nil {
 		return cfgErr(path, "invalid JSON: %v", err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return cfgErr(path, "unexpected data after the JSON object")
 	}
 	return nil

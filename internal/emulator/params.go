@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,7 +55,10 @@ func parseParams(body []byte, specs map[string]spec) (*params, error) {
 		trimmed = []byte("{}")
 	}
 	dec := json.NewDecoder(bytes.NewReader(trimmed))
-	if err := dec.Decode(&obj); err != nil || dec.More() || obj == nil {
+	if err := dec.Decode(&obj); err != nil || obj == nil {
+		return nil, errorf("InvalidParameter", "the request body must be a JSON object")
+	}
+	if _, err := dec.Token(); err != io.EOF {
 		return nil, errorf("InvalidParameter", "the request body must be a JSON object")
 	}
 	names := make([]string, 0, len(obj))
@@ -121,6 +125,9 @@ func parseParams(body []byte, specs map[string]spec) (*params, error) {
 }
 
 func intOrNumericString(raw json.RawMessage) (int64, bool) {
+	if bytes.Equal(raw, []byte("null")) {
+		return 0, false
+	}
 	var n int64
 	if err := json.Unmarshal(raw, &n); err == nil {
 		return n, true
