@@ -45,17 +45,10 @@ func (l *windowLimiter) Wait(ctx context.Context) error {
 	if !ok {
 		return errPastDeadline
 	}
-	if !at.After(now) {
-		return nil
-	}
-	t := time.NewTimer(at.Sub(now))
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
+	if at.After(now) && !sleep(ctx, at.Sub(now)) {
 		return ctx.Err()
 	}
+	return nil
 }
 
 // reserve takes the earliest slot at or after now: now while fewer than n calls went in the last w, else w

@@ -197,21 +197,8 @@ func recordTime(i int) time.Time { return recordBase.Add(time.Duration(i) * time
 // timestamp recordTime(i).
 func produce(t *testing.T, env *testEnv, partitions, n int) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(env.emu.KafkaAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	var recs []*kgo.Record
-	for p := 0; p < partitions; p++ {
-		for i := 0; i < n; i++ {
-			recs = append(recs, &kgo.Record{Topic: emulator.DemoTopicName, Partition: int32(p), Value: fmt.Appendf(nil, "%d-%d", p, i), Timestamp: recordTime(i)})
-		}
-	}
-	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		t.Fatalf("produce: %v", err)
+	for p := range partitions {
+		produceTo(t, env, int32(p), n)
 	}
 }
 
