@@ -271,7 +271,7 @@ func duplicateKey(data []byte) (string, bool) {
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return "", false
 	}
-	seen := make(map[string]bool, 16)
+	var seen map[string]bool
 	var value json.RawMessage // reused: only read past
 	for dec.More() {
 		tok, err := dec.Token()
@@ -283,22 +283,27 @@ func duplicateKey(data []byte) (string, bool) {
 		if seen[folded] {
 			return key, true
 		}
+		if seen == nil {
+			seen = make(map[string]bool, 16)
+		}
 		seen[folded] = true
 	}
 	return "", false
 }
 
-// foldKey maps every key bytes.EqualFold (and so encoding/json) holds equal to the same string: each rune
-// becomes the smallest of its simple case-folding orbit, as encoding/json folds field names.
+// foldKey maps every key bytes.EqualFold (and so encoding/json) holds equal to the same string: each rune becomes
+// the smallest of its simple case-folding orbit, as encoding/json folds field names, and then, if that is an
+// ASCII capital, its small letter, so that the usual lowercase key comes back unchanged without a copy.
 func foldKey(k string) string {
 	return strings.Map(func(r rune) rune {
-		for {
-			next := unicode.SimpleFold(r)
-			if next <= r {
-				return next
-			}
-			r = next
+		least := r
+		for next := unicode.SimpleFold(r); next != r; next = unicode.SimpleFold(next) {
+			least = min(least, next)
 		}
+		if 'A' <= least && least <= 'Z' {
+			least += 'a' - 'A'
+		}
+		return least
 	}, k)
 }
 

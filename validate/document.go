@@ -96,7 +96,7 @@ func kindOf(raw []byte) string {
 
 // objectMembers lists the members of the valid JSON object obj in document order, duplicates included.
 func objectMembers(obj []byte) []member {
-	var ms []member
+	ms := make([]member, 0, len(fieldTable))
 	dec := opened(obj)
 	for dec.More() {
 		tok, err := dec.Token()
@@ -131,7 +131,14 @@ func opened(value []byte) *json.Decoder {
 	return dec
 }
 
-// unquote decodes the valid JSON value raw; ok is false when raw is not a string.
+// unquote decodes the valid JSON value raw; ok is false when raw is not a string. A string without escapes is
+// its bytes between the quotes (json.Valid and utf8.Valid have passed), which saves a decoder per field.
 func unquote(raw []byte) (s string, ok bool) {
-	return s, raw[0] == '"' && json.Unmarshal(raw, &s) == nil
+	if raw[0] != '"' {
+		return "", false
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), true
+	}
+	return s, json.Unmarshal(raw, &s) == nil
 }
