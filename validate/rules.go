@@ -17,7 +17,7 @@ import (
 type fields struct {
 	SubscribeID       string  `json:"SubscribeId" validate:"required,max=64,subscribeid"`
 	TopicName         string  `json:"TopicName" validate:"required,max=249,kafkaname"`
-	ConsumerGroupName string  `json:"ConsumerGroupName" validate:"required,max=249,kafkaname,groupname,groupsubs"`
+	ConsumerGroupName string  `json:"ConsumerGroupName" validate:"required,max=249,kafkaname,groupname,groupsubs,groupnested"`
 	PartitionNos      []int64 `json:"PartitionNos" validate:"required_without=AllPartitions,excluded_with=AllPartitions,omitempty,min=1,max=1024,unique,dive,min=0,max=2147483647"`
 	AllPartitions     bool    `json:"AllPartitions"`
 	ResetMode         string  `json:"ResetMode" validate:"required,oneof=earliest latest datetime"`
@@ -50,6 +50,7 @@ var validatorInstance = sync.OnceValue(func() *validator.Validate {
 		"kafkaname":   func(fl validator.FieldLevel) bool { return isKafkaName(fl.Field().String()) },
 		"groupname":   func(fl validator.FieldLevel) bool { return endsAlnum(fl.Field().String()) },
 		"groupsubs":   groupOfSubscription,
+		"groupnested": notNested,
 		"region":      func(fl validator.FieldLevel) bool { return IsRegion(fl.Field().String()) },
 	} {
 		if err := v.RegisterValidation(tag, fn); err != nil {
@@ -136,6 +137,16 @@ func belongsTo(subs, group string) bool {
 	return len(rest) > len(subs)+1 && strings.HasPrefix(rest, subs) && rest[len(subs)] == '-'
 }
 
+// notNested refuses a full name whose own short part starts with consumer-grp- again
+// (consumer-grp-<subs>-consumer-grp-<subs>-g2): no group is named so on purpose, and a lookup that tolerated it
+// would find another group (...-g2) and answer with that group's state.
+func notNested(fl validator.FieldLevel) bool {
+	group := fl.Field().String()
+	subs := fl.Parent().FieldByName("SubscribeID").String()
+	short, ok := strings.CutPrefix(group, groupPrefix+subs+"-")
+	return !ok || !strings.HasPrefix(short, groupPrefix)
+}
+
 // groupOfSubscription refuses a full group name of another subscription: resetting it through this SubscribeId
 // cannot work, and the mismatch usually means a copy-paste mistake. With an invalid SubscribeId there is no
 // telling, and SubscribeId's own error says enough.
@@ -214,6 +225,9 @@ func sentence(fe validator.FieldError, f *fields, orig originals) string {
 	case "groupsubs":
 		return "is the full name of a group of another subscription (it does not start with " + groupPrefix + f.SubscribeID +
 			"-); got " + quote(orig.group) + `; give the short name (such as "1") or the full name of a group of ` + f.SubscribeID
+	case "groupnested":
+		return "is a full name whose short part starts with " + groupPrefix + " again; got " + quote(orig.group) +
+			`; give the short name (such as "1") or the full name ` + groupPrefix + f.SubscribeID + "-<name> once"
 	case "region":
 		return "must be a region name such as ap-guangzhou or na-siliconvalley; got " + quote(f.Region)
 	}
