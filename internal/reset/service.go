@@ -3,8 +3,9 @@ package reset
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"dtsreset/validate"
 )
@@ -177,49 +178,24 @@ func (s *Service) prepare(ctx context.Context, req validate.Request, at string) 
 		return nil, Offsets{}, invalidField("PartitionNos", "required_without",
 			"PartitionNos is required unless AllPartitions is true")
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	var (
-		mu    sync.Mutex
-		first error
-		wg    sync.WaitGroup
-		group *Group
-	)
-	fail := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if first == nil { // later errors are mostly our own cancellation
-			first = err
-			cancel()
-		}
-	}
+	g, ctx := errgroup.WithContext(ctx)
+	var group *Group
+	var offsets Offsets
 	if s.opts.Precheck {
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			g, err := s.precheckGroup(ctx, req)
-			if err != nil {
-				fail(err)
-				return
-			}
-			group = g
-		}()
-		go func() {
-			defer wg.Done()
-			if err := s.checkTopic(ctx, req); err != nil {
-				fail(err)
-			}
-		}()
+		g.Go(func() (err error) {
+			group, err = s.precheckGroup(ctx, req)
+			return err
+		})
+		g.Go(func() error { return s.checkTopic(ctx, req) })
 	}
-	// The plan's call runs on this goroutine: one goroutine fewer.
-	offsets, err := s.dts.DescribeOffsetByTime(ctx, req.Region, req.SubscribeID, at)
-	if err != nil {
-		fail(portError("DescribeOffsetByTime", err))
-	}
-	wg.Wait()
-	if first != nil {
-		return nil, Offsets{}, first
+	g.Go(func() (err error) {
+		if offsets, err = s.dts.DescribeOffsetByTime(ctx, req.Region, req.SubscribeID, at); err != nil {
+			return portError("DescribeOffsetByTime", err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, Offsets{}, err // the first failure: later ones are mostly the cancellation it caused
 	}
 	return group, offsets, nil
 }
