@@ -32,6 +32,10 @@ const maxPartitions = 1024
 // groupPrefix starts every full consumer-group name: consumer-grp-<SubscribeId>-<name>.
 const groupPrefix = "consumer-grp-"
 
+// GroupPrefix is what the full name of every consumer group of subscription subs starts with:
+// consumer-grp-<SubscribeId>-, followed by the group's short name.
+func GroupPrefix(subs string) string { return groupPrefix + subs + "-" }
+
 // validatorInstance is the one validator: building it and caching the struct's tags is the expensive part, so
 // it happens once, on first use rather than at init, to keep it out of the cold start of invocations that
 // never get as far as validating.
@@ -122,7 +126,7 @@ func IsRegion(s string) bool {
 // another subscription. A name that does not start with consumer-grp- is a short name.
 func fullGroupName(subs, group string) string {
 	if !strings.HasPrefix(group, groupPrefix) {
-		return groupPrefix + subs + "-" + group
+		return GroupPrefix(subs) + group
 	}
 	if belongsTo(subs, group) {
 		return group
@@ -132,8 +136,8 @@ func fullGroupName(subs, group string) string {
 
 // belongsTo reports whether the full group name group is consumer-grp-<subs>-<something>.
 func belongsTo(subs, group string) bool {
-	rest := group[len(groupPrefix):]
-	return len(rest) > len(subs)+1 && strings.HasPrefix(rest, subs) && rest[len(subs)] == '-'
+	prefix := GroupPrefix(subs)
+	return len(group) > len(prefix) && strings.HasPrefix(group, prefix)
 }
 
 // groupOfSubscription refuses a full group name of another subscription: resetting it through this SubscribeId
@@ -212,8 +216,8 @@ func sentence(fe validator.FieldError, f *fields, orig originals) string {
 	case "groupname":
 		return "must end with a letter or digit; got " + quote(orig.group)
 	case "groupsubs":
-		return "is the full name of a group of another subscription (it does not start with " + groupPrefix + f.SubscribeID +
-			"-); got " + quote(orig.group) + `; give the short name (such as "1") or the full name of a group of ` + f.SubscribeID
+		return "is the full name of a group of another subscription (it does not start with " + GroupPrefix(f.SubscribeID) +
+			"); got " + quote(orig.group) + `; give the short name (such as "1") or the full name of a group of ` + f.SubscribeID
 	case "region":
 		return "must be a region name such as ap-guangzhou or na-siliconvalley; got " + quote(f.Region)
 	}

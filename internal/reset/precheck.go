@@ -74,8 +74,7 @@ func (s *Service) findGroup(ctx context.Context, req validate.Request) (*Group, 
 
 // shortName is the <name> of consumer-grp-<SubscribeId>-<name>, or "" when the full name has another form.
 func shortName(req validate.Request) string {
-	prefix := "consumer-grp-" + req.SubscribeID + "-"
-	if s, ok := strings.CutPrefix(req.ConsumerGroupName, prefix); ok {
+	if s, ok := strings.CutPrefix(req.ConsumerGroupName, validate.GroupPrefix(req.SubscribeID)); ok {
 		return s
 	}
 	return ""

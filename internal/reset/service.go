@@ -111,12 +111,8 @@ func (s *Service) Reset(ctx context.Context, req validate.Request) (Result, erro
 		ResetMode:         req.ResetMode,
 		ResetDatetime:     res.ResetDatetime,
 	}
-	// The reset is idempotent, which is what makes the retries safe: the port's own retries of this call after
-	// a network failure or a 5xx, and SCF's retries of a failed timer or asynchronous invocation (twice by
-	// default), which may come after an attempt that applied the reset but lost its answer. It sets absolute
-	// offsets (the datetime's, the log's start, or its end), never relative ones, so a repeat lands where the
-	// first one did; a repeated `latest` moves to the end as of the repeat, which is what "skip to the end"
-	// means then. The precheck and the verify run again on every invocation.
+	// Repeating this call is safe, be it the port's retry after a network failure or a 5xx or SCF's retry of a
+	// failed invocation: docs/RELIABILITY.md (Idempotency) says why, once.
 	rid, err := s.dts.ResetConsumerGroupOffset(ctx, req.Region, call)
 	if err != nil {
 		return Result{}, portError("ResetConsumerGroupOffset", err)
