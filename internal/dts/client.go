@@ -1,6 +1,7 @@
 package dts
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -95,13 +96,13 @@ func NewClient(opts Options) (*Client, error) {
 	if opts.MaxAttempts < 0 {
 		return nil, fmt.Errorf("dts: MaxAttempts %d is negative", opts.MaxAttempts)
 	}
-	rps := cmpOr(opts.RateLimitPerSecond, DefaultRateLimitPerSecond)
+	rps := cmp.Or(opts.RateLimitPerSecond, DefaultRateLimitPerSecond)
 	c := &Client{
 		region:         opts.Region,
 		host:           host,
 		scheme:         scheme,
 		creds:          opts.Credentials,
-		maxAttempts:    cmpOr(opts.MaxAttempts, DefaultMaxAttempts),
+		maxAttempts:    cmp.Or(opts.MaxAttempts, DefaultMaxAttempts),
 		log:            opts.Logger,
 		transport:      newTransport(),
 		limiters:       make(map[string]*windowLimiter, len(actions)),
@@ -130,13 +131,6 @@ func NewClient(opts Options) (*Client, error) {
 		c.limiters[a] = newWindowLimiter(rps-1, time.Second+limiterSlack)
 	}
 	return c, nil
-}
-
-func cmpOr(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // ParseEndpoint splits an endpoint as DTS_ENDPOINT and DTS_STS_ENDPOINT take it — a host[:port], or an
