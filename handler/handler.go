@@ -111,8 +111,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		inv.requestID = fc.RequestID
 	}
 	ev, err := DecodeEvent(payload)
-	inv.event = ev
-	inv.caller = callerOf(ev.HTTP)
+	inv.event, inv.caller = ev, callerOf(ev.HTTP)
 	if err != nil {
 		// An event we could not read may still be an HTTP one cut short (e.g. a bad body): HTTP callers get
 		// an integration response either way.
@@ -152,19 +151,24 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		}
 		return h.encodeResult(&inv, http.StatusOK, res, "")
 	}
+	return h.answerBatch(ctx, &inv, reqs)
+}
+
+// answerBatch runs a batch and answers it: 200 when every item succeeded, else 207 for HTTP triggers and a
+// failed invocation for timer and direct ones.
+func (h *Handler) answerBatch(ctx context.Context, inv *invocation, reqs []validate.Request) ([]byte, error) {
 	out := h.resetter.Batch(ctx, reqs)
 	for i, item := range out.Items {
-		h.logOutcome(&inv, reqs[i], item.Result, item.Err)
+		h.logOutcome(inv, reqs[i], item.Result, item.Err)
 	}
 	if out.Failed == 0 {
-		return h.encodeResult(&inv, http.StatusOK, batchReply(out), "")
+		return h.encodeResult(inv, http.StatusOK, batchReply(out), "")
 	}
-	if ev.Trigger.IsHTTP() {
-		return h.encodeResult(&inv, http.StatusMultiStatus, batchReply(out), "")
+	if inv.event.Trigger.IsHTTP() {
+		return h.encodeResult(inv, http.StatusMultiStatus, batchReply(out), "")
 	}
-	// A timer or direct batch with a failed item fails the invocation, with the whole batch reply as the
-	// message: SCF then applies its retry and dead-letter policy, and a retry is safe because every reset is
-	// idempotent (items that succeeded are simply applied again).
+	// A failed item fails the invocation, with the whole batch reply as the message, so that SCF applies its
+	// retry and dead-letter policy; retrying the items that succeeded is safe (docs/RELIABILITY.md, Idempotency).
 	body, err := marshal(batchReply(out))
 	if err != nil {
 		return nil, err
