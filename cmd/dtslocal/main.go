@@ -3,8 +3,10 @@
 // and consumer groups on -kafka. Real Kafka clients (kgo, kcat) consume from it; the Go SDK, or the function
 // with DTS_ENDPOINT=http://<-http address>, calls its API. See docs/EMULATOR.md.
 //
-// Once both listeners are up it prints exactly two lines on stdout, "api http://HOST:PORT" and
-// "kafka HOST:PORT" (with the real ports when 0 was asked for), and runs until SIGINT or SIGTERM.
+// Once both listeners are up it prints on stdout "api http://HOST:PORT" and "kafka HOST:PORT" (with the real
+// ports when 0 was asked for), then one "sasl SCRAM-SHA-512 USER PASSWORD" line per DTS account of the
+// configuration and one for the Kafka superuser, and runs until SIGINT or SIGTERM. Without -config it serves
+// the demo subscription seeded with the data `make run` shows (-demo=false: empty).
 package main
 
 import (
@@ -18,10 +20,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
 	"time"
 
 	"dtsreset/internal/emulator"
+	"dtsreset/internal/emulator/emuclient"
 )
 
 func main() {
@@ -41,18 +45,32 @@ func run(args []string, stdout, stderr io.Writer) error {
 	kafkaAddr := fs.String("kafka", "127.0.0.1:9092", "`host:port` of the Kafka listener (port 0: any free port)")
 	configPath := fs.String("config", "", "JSON configuration `file` (default: the demo subscription and credentials)")
 	dataDir := fs.String("data", "", "`directory` persisting Kafka data and the consumer-group list across restarts")
+	demo := fs.Bool("demo", true, "without -config: seed the demo subscription with the records and commit make run shows (with -data: only into a new directory)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
 	}
+	explicitDemo := false
+	fs.Visit(func(f *flag.Flag) { explicitDemo = explicitDemo || f.Name == "demo" })
+	if *configPath != "" && explicitDemo && *demo {
+		return errors.New("-demo seeds the demo subscription: use it without -config")
+	}
 
 	cfg := emulator.DemoConfig()
+	seed := *demo && *configPath == ""
 	if *configPath != "" {
 		var err error
 		if cfg, err = emulator.LoadConfig(*configPath); err != nil {
 			return err
+		}
+	}
+	if seed && *dataDir != "" {
+		// A data directory that already holds the emulator's data keeps it: seeding again would append a
+		// second copy of the log.
+		if _, err := os.Stat(filepath.Join(*dataDir, "dtsgroups.json")); err == nil {
+			seed = false
 		}
 	}
 
@@ -70,6 +88,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer emu.Close()
+	su := emuclient.Login{User: cfg.Superuser().User, Password: cfg.Superuser().Password}
+	if seed {
+		if err := emuclient.SeedDemo(startCtx, emu.KafkaAddrs(), su, time.Now()); err != nil {
+			return fmt.Errorf("seeding the demo data: %w", err)
+		}
+	}
 
 	ln, err := net.Listen("tcp", *httpAddr)
 	if err != nil {
@@ -86,6 +110,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "api http://%s\n", ln.Addr())
 	for _, a := range emu.KafkaAddrs() {
 		fmt.Fprintf(stdout, "kafka %s\n", a)
+	}
+	for _, u := range append(cfg.Accounts(), cfg.Superuser()) {
+		fmt.Fprintf(stdout, "sasl SCRAM-SHA-512 %s %s\n", u.User, u.Password)
 	}
 
 	select {
