@@ -98,10 +98,10 @@ type demoRun struct {
 	events    string
 	now       time.Time
 
-	emu      *emulator.Emulator
-	srv      *http.Server
-	kafka    []string
-	fn       *scflocal.Process
+	emu       *emulator.Emulator
+	srv       *http.Server
+	kafka     []string
+	fn        *scflocal.Process
 	cred      emulator.Credential
 	region    string
 	superuser emuclient.Login

@@ -358,9 +358,9 @@ var (
 		"Region": {kind: shapeString}, "RateLimitPerSecond": {kind: shapeInt},
 		"CheckpointSeconds": {kind: shapeInt}, "RetentionHours": {kind: shapeInt},
 		"KafkaSuperuser": {kind: shapeObject, item: superuserShape},
-		"Credentials":   {kind: shapeList, item: credentialShape},
-		"Subscriptions": {kind: shapeList, item: subscriptionShape},
-		"Faults":        {kind: shapeList, item: faultShape},
+		"Credentials":    {kind: shapeList, item: credentialShape},
+		"Subscriptions":  {kind: shapeList, item: subscriptionShape},
+		"Faults":         {kind: shapeList, item: faultShape},
 	}
 )
 
