@@ -22,7 +22,8 @@ func TestLoadConfigExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Faults) != 3 || cfg.Subscriptions[0].ConsumerGroups[0].Password != "secret12" || cfg.Credentials[0].SecretID != "AKIDexample" {
+	if len(cfg.Faults) != 3 || cfg.Subscriptions[0].ConsumerGroups[0].Password != "secret12" || cfg.Credentials[0].SecretID != "AKIDexample" ||
+		cfg.CheckpointSeconds != 10 || cfg.RetentionHours != 24 || cfg.KafkaSuperuser == nil || cfg.KafkaSuperuser.User != "dtslocal-admin" {
 		t.Errorf("decoded %+v", cfg)
 	}
 	if err := emulator.DemoConfig().Validate(); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/sasl/plain"
 	"github.com/twmb/franz-go/pkg/sasl/scram"
 
@@ -130,6 +131,9 @@ func TestKafkaAccountsAcrossRestart(t *testing.T) {
 
 	cfg := emulator.DemoConfig()
 	cfg.Subscriptions[0].ConsumerGroups[0].Password = "changed1"
+	// The emulator's own admin client logs in with the new superuser password: it could not, were kfake's
+	// saved users (with the old one) reloaded.
+	cfg.KafkaSuperuser = &emulator.KafkaUser{User: emulator.DemoSuperuser, Password: "changed-admin"}
 	second := newTestEmulatorWith(t, cfg, emulator.WithDataDir(dir), emulator.WithoutRateLimit())
 	tests := []struct {
 		name  string
@@ -160,5 +164,38 @@ func TestKafkaAccountsAcrossRestart(t *testing.T) {
 				t.Errorf("read %d partitions (error %v), want a refusal", len(got), err)
 			}
 		})
+	}
+}
+
+// TestApiVersionsAdvertisesSaslHandshakeV0 guards the librdkafka interop bug: kfake implements SaslHandshake v1
+// only and says so, and librdkafka (kcat) then never starts SASL. The emulator advertises 0-1 (librdkafka
+// sends v1) and leaves every other key as kfake has it.
+func TestApiVersionsAdvertisesSaslHandshakeV0(t *testing.T) {
+	env := newTestEmulator(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	cl, err := emuclient.Client(env.emu.KafkaAddrs(), superuser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	for _, version := range []int16{0, 3} {
+		req := kmsg.NewPtrApiVersionsRequest()
+		req.Version = version
+		req.ClientSoftwareName, req.ClientSoftwareVersion = "test", "1.0"
+		resp, err := req.RequestWith(ctx, cl)
+		if err != nil {
+			t.Fatalf("v%d: %v", version, err)
+		}
+		keys := map[int16]kmsg.ApiVersionsResponseApiKey{}
+		for _, k := range resp.ApiKeys {
+			keys[k.ApiKey] = k
+		}
+		if k := keys[int16(kmsg.SASLHandshake)]; k.MinVersion != 0 || k.MaxVersion != 1 {
+			t.Errorf("v%d: SaslHandshake %d-%d, want 0-1", version, k.MinVersion, k.MaxVersion)
+		}
+		if k := keys[int16(kmsg.SASLAuthenticate)]; k.MaxVersion < 1 || len(keys) < 40 {
+			t.Errorf("v%d: SaslAuthenticate up to %d among %d keys, want kfake's own list", version, k.MaxVersion, len(keys))
+		}
 	}
 }
