@@ -69,10 +69,12 @@ func (d *dts) close() {
 func (d *dts) produce(ctx context.Context, n int) error {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
+	// An hour old: DTS's checkpoints (every 10 s) already hold the records, as they do on a live subscription.
+	stamp := time.Now().Add(-time.Hour)
 	var recs []*kgo.Record
 	for p := range partitions {
 		for i := range n {
-			recs = append(recs, &kgo.Record{Topic: topic, Partition: int32(p), Value: fmt.Appendf(nil, "%d-%d", p, i)})
+			recs = append(recs, &kgo.Record{Topic: topic, Partition: int32(p), Value: fmt.Appendf(nil, "%d-%d", p, i), Timestamp: stamp})
 		}
 	}
 	su := d.cfg.Superuser()

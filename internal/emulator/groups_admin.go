@@ -31,6 +31,10 @@ func (e *Emulator) createConsumerGroup(r *request) (any, error) {
 		return nil, internal(err)
 	}
 	if err := e.grantGroup(r.ctx, sub, g); err != nil {
+		// A group whose account cannot log in is not created; its name stays free.
+		if rerr := e.store.remove(sub.SubscribeID, g.Name); rerr != nil {
+			return nil, internal(errors.Join(err, rerr))
+		}
 		return nil, internal(err)
 	}
 	return struct{}{}, nil
