@@ -145,6 +145,22 @@ type roleCredentials struct {
 	refresh time.Time // when to assume again
 }
 
+// renew drops stale from the cache, if the cache still holds it, and answers Credential: the role assumed
+// again with the base keys of ctx's invocation. When a concurrent call renewed the cache first, its keys are
+// answered without another AssumeRole, so the calls of one reset that were all refused share one round trip.
+func (r *roleCredentials) renew(ctx context.Context, stale common.CredentialIface) (common.CredentialIface, error) {
+	select {
+	case r.lock <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if r.cached == stale {
+		r.cached = nil
+	}
+	<-r.lock
+	return r.Credential(ctx)
+}
+
 // roleDuration is the DurationSeconds asked of STS; the SDK's default is 2 h, one is plenty for a reset.
 const roleDuration = time.Hour
 
