@@ -104,7 +104,7 @@ func NewClient(opts Options) (*Client, error) {
 		creds:          opts.Credentials,
 		maxAttempts:    cmpOr(opts.MaxAttempts, DefaultMaxAttempts),
 		log:            opts.Logger,
-		transport:      newTransport(),
+		transport:      guardedTransport{next: newTransport()},
 		limiters:       make(map[string]*windowLimiter, len(actions)),
 		rps:            rps,
 		backoff:        defaultBackoff,
