@@ -18,7 +18,8 @@ type Options struct {
 	Verify bool
 	// VerifyTimeout bounds the verify step; 0 means 5s. The caller's deadline bounds it further.
 	VerifyTimeout time.Duration
-	// Now is the clock of `latest` (its target is the offset at now); nil means time.Now.
+	// Now is the clock of `latest` (DescribeOffsetByTime at now lists the partitions and is the target of one
+	// without a committed offset); nil means time.Now.
 	Now func() time.Time
 	// Logger receives debug lines about each step; nil means none. The outcome line is the handler's.
 	Logger *slog.Logger
@@ -210,6 +211,19 @@ func (s *Service) prepare(ctx context.Context, req validate.Request, at string) 
 			if err := s.checkTopic(ctx, req); err != nil {
 				fail(err)
 			}
+		}()
+	} else if req.ResetMode == ModeLatest {
+		// latest's targets are the group's log ends, so the plan reads the group even without the precheck
+		// (refusing nothing); alongside DescribeOffsetByTime, so no sequential round trip is added.
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			g, _, err := s.findGroup(ctx, req)
+			if err != nil {
+				fail(err)
+				return
+			}
+			group = g
 		}()
 	}
 	// The plan's call runs on this goroutine: one goroutine fewer.
