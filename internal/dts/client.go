@@ -443,7 +443,22 @@ func (c *Client) ResetConsumerGroupOffset(ctx context.Context, region string, ca
 	return out.RequestID, nil
 }
 
-// DescribeConsumerGroups implements reset.DTS.
+// ConsumerGroupPage implements reset.DTS: the page streams through a groupFilter, which keeps only the group
+// named name (and every group's name), so a page of 100 groups of 1024 partitions never sits in memory whole.
+func (c *Client) ConsumerGroupPage(ctx context.Context, region, subscribeID, name string, offset, limit int) (reset.GroupPage, error) {
+	f := &groupFilter{want: name}
+	var out DescribeConsumerGroupsResponse
+	in := DescribeConsumerGroupsRequest{SubscribeID: subscribeID, Offset: offset, Limit: limit}
+	if err := c.call(withGroupFilter(ctx, f), ActionDescribeConsumerGroups, region, in, &out); err != nil {
+		return reset.GroupPage{}, err
+	}
+	page := out.groupPage()
+	page.Names = append([]string{}, f.names...)
+	return page, nil
+}
+
+// DescribeConsumerGroups returns one whole page of the subscription's consumer groups, every group decoded
+// in Groups (Names is left empty): for tools and tests. The use case asks ConsumerGroupPage.
 func (c *Client) DescribeConsumerGroups(ctx context.Context, region, subscribeID string, offset, limit int) (reset.GroupPage, error) {
 	var out DescribeConsumerGroupsResponse
 	in := DescribeConsumerGroupsRequest{SubscribeID: subscribeID, Offset: offset, Limit: limit}

@@ -1,6 +1,7 @@
 package dts
 
 import (
+	"bytes"
 	"io"
 	"mime"
 	"net/http"
@@ -8,7 +9,8 @@ import (
 	"strings"
 )
 
-// guardedTransport sits under the SDK and looks at every reply before the SDK reads it. A 200 reply whose
+// guardedTransport sits under the SDK and looks at every reply before the SDK reads it. A DescribeConsumerGroups
+// reply of a call that wants one group is cut down to that group as it streams in (groupFilter). A 200 reply whose
 // content type is not JSON is refused here (badReply): the SDK hands a text/event-stream reply to its SSE
 // reader, which our response type does not implement (a ClientError.TypeError), and reads any other body as
 // JSON whatever its type. Replies with another status go on untouched: the SDK reports them
@@ -26,6 +28,16 @@ func (t guardedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		discard(resp.Body)
 		return nil, &badReply{why: "content type " + quoteShort(ct) + ", not JSON",
 			requestID: resp.Header.Get("X-TC-RequestId")}
+	}
+	if f := groupFilterFrom(req.Context()); f != nil && resp.Header.Get("Content-Encoding") == "" {
+		body, err := f.rewrite(resp.Body)
+		discard(resp.Body)
+		if err != nil {
+			return nil, err
+		}
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		resp.ContentLength = int64(len(body))
+		resp.Header.Del("Content-Length")
 	}
 	return resp, nil
 }

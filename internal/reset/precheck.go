@@ -40,28 +40,28 @@ type groupsSeen struct {
 // group may be on any page; the paging stops at the first empty page, at TotalCount, or after maxGroupPages.
 func (s *Service) findGroup(ctx context.Context, req validate.Request) (*Group, groupsSeen, error) {
 	var seen groupsSeen
-	short := shortName(req)
 	offset := 0
 	for range maxGroupPages {
-		page, err := s.dts.DescribeConsumerGroups(ctx, req.Region, req.SubscribeID, offset, groupPageSize)
+		page, err := s.dts.ConsumerGroupPage(ctx, req.Region, req.SubscribeID, req.ConsumerGroupName, offset, groupPageSize)
 		if err != nil {
 			return nil, seen, portError("DescribeConsumerGroups", err)
 		}
 		seen.requestID = page.RequestID
+		// The API reports full names, and the request's is the full name: only that matches.
 		for i := range page.Groups {
-			name := page.Groups[i].Name
-			// The API reports full names; a short one is accepted in case an implementation does not.
-			if name == req.ConsumerGroupName || (short != "" && name == short) {
+			if page.Groups[i].Name == req.ConsumerGroupName {
 				g := page.Groups[i]
 				return &g, seen, nil
 			}
+		}
+		for _, name := range page.Names {
 			if len(seen.names) < maxListedGroups {
 				seen.names = append(seen.names, name)
 			}
 			seen.total++
 		}
-		offset += len(page.Groups)
-		if len(page.Groups) == 0 || offset >= page.TotalCount {
+		offset += len(page.Names)
+		if len(page.Names) == 0 || offset >= page.TotalCount {
 			return nil, seen, nil
 		}
 	}
@@ -70,15 +70,6 @@ func (s *Service) findGroup(ctx context.Context, req validate.Request) (*Group, 
 			"finding %s; gave up", req.SubscribeID, seen.total, maxGroupPages, req.ConsumerGroupName)
 	e.RequestID = seen.requestID
 	return nil, seen, e
-}
-
-// shortName is the <name> of consumer-grp-<SubscribeId>-<name>, or "" when the full name has another form.
-func shortName(req validate.Request) string {
-	prefix := "consumer-grp-" + req.SubscribeID + "-"
-	if s, ok := strings.CutPrefix(req.ConsumerGroupName, prefix); ok {
-		return s
-	}
-	return ""
 }
 
 // active reports whether the API would ignore a reset of a group in state: only Dead and Empty groups are

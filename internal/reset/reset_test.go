@@ -31,15 +31,18 @@ func TestPrecheckFindsGroupOnLaterPage(t *testing.T) {
 	}
 }
 
-func TestPrecheckAcceptsShortName(t *testing.T) {
+// TestPrecheckMatchesTheFullNameOnly: the group is matched by its full name, as the API reports it. A nested
+// name (consumer-grp-<sid>-consumer-grp-<sid>-g1) used to match the group ...-g1 through a short-name fallback
+// and answered with another group's state; it is not found now (issue 12, item 4: validate refuses it too).
+func TestPrecheckMatchesTheFullNameOnly(t *testing.T) {
 	s := newSim()
-	s.groups[0].Name = "g1" // an implementation that reports short names
 	f := s.newFake(t)
-	f.reset = func(context.Context, ResetCall) (string, error) { return "rid", nil }
-	opts := allOn()
-	opts.Verify = false
-	if _, err := New(f, opts).Reset(t.Context(), request(ModeEarliest, 0)); err != nil {
-		t.Fatalf("Reset: %v", err)
+	req := request(ModeEarliest, 0)
+	req.ConsumerGroupName = "consumer-grp-" + testSub + "-" + testGroup
+	_, err := New(f, allOn()).Reset(t.Context(), req)
+	wantError(t, err, KindNotFound, CodeGroupNotFound)
+	if n := f.count("ResetConsumerGroupOffset"); n != 0 {
+		t.Errorf("got %d resets, want 0", n)
 	}
 }
 
