@@ -5,11 +5,13 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/tencentyun/scf-go-lib/cloudfunction"
+	"github.com/tencentyun/scf-go-lib/functioncontext"
 
 	"dtsreset/handler"
 	"dtsreset/internal/config"
@@ -43,11 +45,26 @@ func main() {
 			"protect the API Gateway / Function URL trigger with the platform's authentication (docs/SECURITY.md)")
 	}
 	service := reset.New(client, reset.Options{Precheck: cfg.Precheck, Verify: cfg.Verify, Logger: logger})
-	cloudfunction.StartHandler(handler.New(service, handler.Options{
+	cloudfunction.StartHandler(invocationCredentials{handler.New(service, handler.Options{
 		APIToken:            cfg.APIToken,
 		AllowedSubscribeIDs: cfg.AllowedSubscribeIDs,
 		Logger:              logger,
-	}))
+	})})
+}
+
+// invocationCredentials takes each invocation's credentials once, as it starts, from its own Environment map
+// (else the process environment, else none: the SDK's chain), and hands them down in ctx, so that every DTS
+// call of the invocation signs with that one set while concurrent invocations rewrite the process
+// environment. It sits here rather than in internal/dts so that dts needs nothing of scf-go-lib and the
+// snapshot is taken once per invocation by construction, with no per-ctx memo to keep.
+type invocationCredentials struct{ next cloudfunction.Handler }
+
+func (h invocationCredentials) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	var env map[string]string
+	if fc, ok := functioncontext.FromContext(ctx); ok {
+		env = fc.Environment
+	}
+	return h.next.Invoke(dts.WithInvocationCredentials(ctx, env), payload)
 }
 
 // configError keeps the instance alive and makes every invocation fail with a message naming the variables:

@@ -158,12 +158,21 @@ func (f *function) checkNoSecrets(d *testkit.DTS) {
 // for this invocation (SPEC §7), which every invocation must write.
 func (f *function) invoke(event []byte, timeout time.Duration) (scflocal.Reply, map[string]any) {
 	f.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), timeout+2*scflocal.InvokeGrace)
-	defer cancel()
-	r, err := f.p.Invoke(ctx, scflocal.Invocation{Payload: event, Timeout: timeout, Env: f.env,
-		FunctionName: "dtsreset-e2e", Region: f.dts.Region})
+	r, err := f.send(event, f.env, timeout)
 	if err != nil {
 		f.t.Fatalf("invoke: %v", err)
+	}
+	return r, f.logLine(r.RequestID)
+}
+
+// send is invoke without the log line and with its own Environment; safe to call from many goroutines.
+func (f *function) send(event []byte, env map[string]string, timeout time.Duration) (scflocal.Reply, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout+2*scflocal.InvokeGrace)
+	defer cancel()
+	r, err := f.p.Invoke(ctx, scflocal.Invocation{Payload: event, Timeout: timeout, Env: env,
+		FunctionName: "dtsreset-e2e", Region: f.dts.Region})
+	if err != nil {
+		return r, err
 	}
 	if !uuidPattern.MatchString(r.RequestID) {
 		f.t.Errorf("invocation RequestId %q is not a UUID", r.RequestID)
@@ -174,7 +183,7 @@ func (f *function) invoke(event []byte, timeout time.Duration) (scflocal.Reply, 
 		f.replies = append(f.replies, r.Error.Message)
 	}
 	f.mu.Unlock()
-	return r, f.logLine(r.RequestID)
+	return r, nil
 }
 
 // logLine waits (bounded: the log arrives through a pipe) for the outcome line of the invocation requestID.

@@ -25,6 +25,8 @@ echo "== warm latency, round trips, RSS"
 timeout 150 "$out/perf" warm -bin bin/main -n 500 -out "$out"
 echo "== batch against the rate limit"
 timeout 120 "$out/perf" batch -bin bin/main -n 50 -out "$out"
+echo "== peak RSS on a large subscription (120 groups x 1024 partitions)"
+timeout 120 "$out/perf" memory -bin bin/main -groups 120 -partitions 1024 -out "$out"
 
 mkdir -p docs
 "$out/perf" report -dir "$out" -zip dist/main.zip -bin bin/main -load "$load" > docs/PERFORMANCE.md.tmp

@@ -48,7 +48,7 @@ func newBenchDTS() *benchDTS {
 	return d
 }
 
-func (d *benchDTS) DescribeConsumerGroups(context.Context, string, string, int, int) (reset.GroupPage, error) {
+func (d *benchDTS) ConsumerGroupPage(context.Context, string, string, string, int, int) (reset.GroupPage, error) {
 	return d.page, nil
 }
 

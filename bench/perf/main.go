@@ -6,6 +6,7 @@
 //	perf coldstart -bin bin/main -n 30 -out DIR
 //	perf warm      -bin bin/main -n 500 -out DIR
 //	perf batch     -bin bin/main -out DIR
+//	perf memory    -bin bin/main -groups 120 -partitions 1024 -out DIR
 //	perf report    -dir DIR -zip dist/main.zip -gobench DIR/gobench.txt > docs/PERFORMANCE.md
 package main
 
@@ -31,6 +32,8 @@ func main() {
 		err = runWarm(os.Args[2:])
 	case "batch":
 		err = runBatch(os.Args[2:])
+	case "memory":
+		err = runMemory(os.Args[2:])
 	case "report":
 		err = runReport(os.Args[2:])
 	default:
@@ -43,7 +46,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: perf coldstart|warm|batch|report [flags] (see -h of each)")
+	fmt.Fprintln(os.Stderr, "usage: perf coldstart|warm|batch|memory|report [flags] (see -h of each)")
 	os.Exit(2)
 }
 

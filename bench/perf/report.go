@@ -17,7 +17,7 @@ import (
 // output and the package.
 func runReport(args []string) error {
 	fs := flag.NewFlagSet("report", flag.ExitOnError)
-	dir := fs.String("dir", "", "directory holding coldstart.json, warm.json, batch.json, gobench.txt")
+	dir := fs.String("dir", "", "directory holding coldstart.json, warm.json, batch.json, memory.json, gobench.txt")
 	zip := fs.String("zip", "dist/main.zip", "the deployment package")
 	bin := fs.String("bin", "bin/main", "the function binary")
 	load := fs.String("load", "", "the load average before the run (/proc/loadavg)")
@@ -26,7 +26,8 @@ func runReport(args []string) error {
 	var cold ColdStart
 	var warm Warm
 	var batch Batch
-	for name, v := range map[string]any{"coldstart.json": &cold, "warm.json": &warm, "batch.json": &batch} {
+	var memory Memory
+	for name, v := range map[string]any{"coldstart.json": &cold, "warm.json": &warm, "batch.json": &batch, "memory.json": &memory} {
 		if err := readJSON(*dir, name, v); err != nil {
 			return err
 		}
@@ -46,7 +47,7 @@ func runReport(args []string) error {
 	}
 	w := bufio.NewWriter(os.Stdout)
 	defer w.Flush()
-	writeReport(w, reportData{cold: cold, warm: warm, batch: batch, benches: benches, gobench: string(gobench),
+	writeReport(w, reportData{cold: cold, warm: warm, batch: batch, memory: memory, benches: benches, gobench: string(gobench),
 		zipBytes: zipInfo.Size(), binBytes: binInfo.Size(), loadBefore: strings.TrimSpace(*load)})
 	return nil
 }
@@ -93,6 +94,7 @@ type reportData struct {
 	cold               ColdStart
 	warm               Warm
 	batch              Batch
+	memory             Memory
 	benches            map[string]bench
 	gobench            string
 	zipBytes, binBytes int64
@@ -128,7 +130,7 @@ func writeReport(w io.Writer, d reportData) {
 	p("measured is in the notes below the table and in the comments of `bench/perf` and `handler/bench_test.go`. The")
 	p("last section, before/after comparisons of code changes, is kept by hand in `bench/comparisons.md` and copied in.")
 	p("")
-	p("- **Command:** `make bench` (builds `bin/main` and `dist/main.zip`, runs the Go benchmarks, then `bench/perf coldstart|warm|batch` against the DTS emulator on loopback)")
+	p("- **Command:** `make bench` (builds `bin/main` and `dist/main.zip`, runs the Go benchmarks, then `bench/perf coldstart|warm|batch` against the DTS emulator on loopback and `bench/perf memory -groups 120 -partitions 1024` against a stand-in serving a large subscription)")
 	p("- **Date:** %s", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	p("- **Machine:** %d CPUs (`nproc`), %s (`/proc/cpuinfo`), %s/%s", runtime.NumCPU(), cpu, runtime.GOOS, runtime.GOARCH)
 	p("- **Go:** %s", runtime.Version())
@@ -181,6 +183,11 @@ func writeReport(w io.Writer, d reportData) {
 		direct.allocsOp, apigw.allocsOp, batch50.allocsOp/50, verdict(worstAllocs <= 300))
 	p("| peak RSS of the function process (VmHWM) under load | **%.1f MB** (warm, checks on %.1f MB, off %.1f MB; batch %.1f MB; fresh process after its first reply %.1f MB) | ≤ 20 MB | %s |",
 		float64(rssKiB)*1024/mb, float64(d.warm.On.RSSKiB)*1024/mb, float64(d.warm.Off.RSSKiB)*1024/mb, float64(d.batch.RSSKiB)*1024/mb, float64(d.cold.RSSKiB)*1024/mb, verdict(float64(rssKiB)*1024 <= 20*mb))
+	m := d.memory
+	peak := max(m.DryRunRSSKiB, m.ResetRSSKiB)
+	p("| peak RSS on a large subscription: %d groups × %d partitions, the group on the last page (a full DescribeConsumerGroups page is %.1f MB of JSON); a fresh process, a dry run then an earliest reset of every partition (`bench/perf memory -groups %d -partitions %d`) | **%.1f MB** (dry run %.1f MB, then the reset %.1f MB); DescribeConsumerGroups calls: %d for the dry run's lookup, %d for the reset's precheck and verify | ≤ 48 MB (75%% of the 64 MB memorySize), ≤ ceil(groups/100) calls per lookup | %s. Was 77.9 MB before issue 12: the SDK reads a reply whole and copies it twice on to us, and every group was decoded; now the transport decodes each page as a stream (json.Decoder, one group at a time) and keeps only the wanted group. |",
+		m.Groups, m.Partitions, float64(m.PageBytes)/mb, m.Groups, m.Partitions, kibMB(peak), kibMB(m.DryRunRSSKiB), kibMB(m.ResetRSSKiB), m.DryRunDescribeCalls, m.ResetDescribeCalls,
+		verdict(peak <= m.LimitKiB && m.DryRunDescribeCalls <= (m.Groups+99)/100))
 	p("| `dist/main.zip` | **%.2f MB** (%d bytes; `bin/main` %.2f MB) | ≤ 8 MB | %s |", float64(d.zipBytes)/mb, d.zipBytes, float64(d.binBytes)/mb, verdict(d.zipBytes <= 8*mb))
 	p("| batch of %d resets against the emulator's 20 requests/s per action: accepted requests/s of the busiest action | **%.1f /s** | ≥ 18 /s | %s. %s |", d.batch.Resets, accepted, verdict(accepted >= 18), batchNote)
 	p("| throttling failures in that batch | **%d** failed items with RequestLimitExceeded (%d failed items in all) | 0 | %s. %s |", throttleFailures, d.batch.Failed, verdict(throttleFailures == 0 && d.batch.Failed == 0), throttleNote)
@@ -202,6 +209,7 @@ func writeReport(w io.Writer, d reportData) {
 	p("- **Sequential round trips**: %d more resets with checks on, while a wrapper in front of the emulator holds every request %d ms, so calls sent together surely overlap; a request arriving while none is in flight starts a new round trip (latency of those resets: p50 %.1f ms ≈ %.1f × %d ms).",
 		d.warm.ProbeResets, d.warm.ProbeDelayMs, d.warm.ProbeLatency.P50, d.warm.ProbeLatency.P50/float64(max(1, d.warm.ProbeDelayMs)), d.warm.ProbeDelayMs)
 	p("- **Peak RSS**: `VmHWM` from `/proc/<pid>/status` of the function process at the end of each series (high-water mark of the whole process life).")
+	p("- **Large subscription** (`bench/perf memory`): `testkit.LargeDTS`, a stand-in DTS endpoint on loopback that renders DescribeConsumerGroups pages of the real API's shape and size (every group with every partition; pages of 100), answers the other three actions, and counts the calls; the function runs as SCF runs it (`scflocal`, MemoryLimitInMb 64) and VmHWM is read after each invocation. `TestLargeSubscriptionPeakRSS` (`memory_test.go`, package main) holds the same limit on every `make test`.")
 	p("- **Batch** (`bench/perf batch`): a fresh function process (checks on, the defaults) and one direct invocation of `{\"Resets\": [50 items]}` against the emulator with its limit of 20 requests/s per action on. RequestLimitExceeded answers are counted by a wrapper in front of the emulator (its own counter counts requests before the limit); failed items and their codes come from the reply.")
 	p("- **Go benchmarks**: `go test -run '^$' -bench . -benchmem` in `handler` (`bench_test.go`), `internal/reset`, `internal/dts` and `validate`. The handler's benchmarks use a hand-written in-memory DTS port that answers at once, with precheck and verify on and the JSON outcome log line written to `io.Discard`.")
 	p("")

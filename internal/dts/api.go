@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
@@ -168,10 +169,61 @@ func DecodeResponse(body []byte, out any) error {
 	if raw, ok := errorField(fields); ok {
 		return replyError(raw, probe.RequestID)
 	}
+	if strings.TrimSpace(probe.RequestID) == "" {
+		// Every answer of the API carries one; a success without it is not the API's (and a reset reported
+		// without its RequestId could not be traced).
+		return &badReply{why: "a success without a RequestId"}
+	}
 	if err := json.Unmarshal(env.Response, out); err != nil {
 		return tcerr.NewTencentCloudSDKErrorWithCause(codeParseJSON, "the DTS reply does not have the documented shape", probe.RequestID, err)
 	}
+	if c, ok := out.(checker); ok {
+		if why := c.check(); why != "" {
+			return &badReply{why: why, requestID: probe.RequestID}
+		}
+	}
 	return nil
+}
+
+// checker is a response that can tell a value no correct answer holds.
+type checker interface {
+	check() string // "" when the answer is plausible, else what is wrong
+}
+
+// check refuses offsets below -1 (-1 is "no committed offset") and a negative lag beside a committed offset:
+// a target computed from them (offset + lag for latest) would be nonsense.
+func (r *DescribeConsumerGroupsResponse) check() string {
+	for _, g := range r.Items {
+		if why := checkOffsetLag("ConsumerGroupOffset", g.ConsumerGroupOffset, g.ConsumerGroupLag); why != "" {
+			return "group " + g.ConsumerGroupName + ": " + why
+		}
+		for _, p := range g.StateOfPartition {
+			if why := checkOffsetLag("ConsumerGroupOffset", p.ConsumerGroupOffset, p.ConsumerGroupLag); why != "" {
+				return fmt.Sprintf("group %s, partition %d: %s", g.ConsumerGroupName, p.PartitionNo, why)
+			}
+		}
+	}
+	return ""
+}
+
+func checkOffsetLag(name string, offset, lag int64) string {
+	switch {
+	case offset < -1:
+		return fmt.Sprintf("%s %d is below -1", name, offset)
+	case offset >= 0 && lag < 0:
+		return fmt.Sprintf("ConsumerGroupLag %d is negative", lag)
+	}
+	return ""
+}
+
+// check refuses negative offsets: the API documents them as uint64, and a target must be a position in the log.
+func (r *DescribeOffsetByTimeResponse) check() string {
+	for _, it := range r.Items {
+		if it.Offset < 0 {
+			return fmt.Sprintf("partition %d: Offset %d is negative", it.PartitionNo, it.Offset)
+		}
+	}
+	return ""
 }
 
 // errorField returns the Response's Error when it is not null. The key is matched as encoding/json matches
@@ -192,7 +244,7 @@ func replyError(raw json.RawMessage, requestID string) error {
 	if err := json.Unmarshal(raw, &e); err != nil {
 		return tcerr.NewTencentCloudSDKErrorWithCause(codeParseJSON, "the DTS reply carries an Error that is not an object", requestID, err)
 	}
-	if e.Code == "" {
+	if strings.TrimSpace(e.Code) == "" {
 		msg := "an Error without a Code"
 		if e.Message != "" {
 			msg += ": " + e.Message

@@ -38,7 +38,8 @@ type Options struct {
 	// Credentials are asked on every call. Default EnvCredentials().
 	Credentials CredentialSource
 	// RoleARN, when set, is a CAM role assumed (STS AssumeRole) with Credentials for every call, for resets in
-	// another account. The assumed keys are cached until near expiry.
+	// another account. The assumed keys are cached until near expiry, or until DTS refuses them
+	// (AuthFailure.*): then the role is assumed once more and the call retried once.
 	RoleARN string
 	// STSEndpoint is where RoleARN is assumed, in the same forms as Endpoint (a URL for a local stand-in).
 	// Default DefaultSTSEndpoint over HTTPS.
@@ -104,7 +105,7 @@ func NewClient(opts Options) (*Client, error) {
 		creds:          opts.Credentials,
 		maxAttempts:    cmp.Or(opts.MaxAttempts, DefaultMaxAttempts),
 		log:            opts.Logger,
-		transport:      newTransport(),
+		transport:      guardedTransport{next: newTransport()},
 		limiters:       make(map[string]*windowLimiter, len(actions)),
 		rps:            rps,
 		backoff:        defaultBackoff,
@@ -243,17 +244,11 @@ func (c *Client) call(ctx context.Context, action, region string, in, out any) e
 			Err: fmt.Errorf("encode %s request: %w", action, err)}
 	}
 	cred, err := c.creds.Credential(ctx)
-	if err == nil && cred == nil {
-		err = errors.New("the credential source returned none")
-	}
-	if err != nil {
-		var role *roleError
-		if errors.As(err, &role) {
-			return Classify(err, action)
-		}
-		return credentialError(err)
+	if err != nil || cred == nil {
+		return sourceError(err, action)
 	}
 
+	renewed := false
 	for attempt := 1; ; attempt++ {
 		if err := c.wait(ctx, action); err != nil {
 			return err
@@ -263,6 +258,14 @@ func (c *Client) call(ctx context.Context, action, region string, in, out any) e
 			return nil
 		}
 		e, retryable := classify(err, action)
+		if !renewed && c.renewable(e) {
+			renewed = true
+			var rerr *reset.Error
+			if cred, rerr = c.renew(ctx, cred, action, e); rerr != nil {
+				return rerr
+			}
+			continue
+		}
 		if !retryable || attempt >= c.maxAttempts || ctx.Err() != nil {
 			return e
 		}
@@ -277,6 +280,38 @@ func (c *Client) call(ctx context.Context, action, region string, in, out any) e
 			return e
 		}
 	}
+}
+
+// renewable reports whether e is DTS refusing keys of the role cache (DTS_ROLE_ARN): AuthFailure.*, for keys
+// revoked or a role session ended before its refresh time.
+func (c *Client) renewable(e *reset.Error) bool {
+	_, ok := c.creds.(*roleCredentials)
+	return ok && family(e.Code, "AuthFailure")
+}
+
+// renew drops the refused role keys from the cache and assumes the role once more with this invocation's base
+// keys, for one more attempt: without it a bad cache would fail every call until its refresh time (~48 min).
+func (c *Client) renew(ctx context.Context, refused common.CredentialIface, action string, e *reset.Error) (common.CredentialIface, *reset.Error) {
+	c.log.DebugContext(ctx, "dts refused the cached role credentials; assuming the role again",
+		"action", action, "code", e.Code, "upstream_request_id", e.RequestID)
+	cred, err := c.creds.(*roleCredentials).renew(ctx, refused)
+	if err != nil || cred == nil {
+		return nil, sourceError(err, action)
+	}
+	return cred, nil
+}
+
+// sourceError maps a failure of the credential source: a failed AssumeRole as Classify says, anything else
+// (including a source that answered nothing) as credentialError.
+func sourceError(err error, action string) *reset.Error {
+	if err == nil {
+		err = errors.New("the credential source returned none")
+	}
+	var role *roleError
+	if errors.As(err, &role) {
+		return Classify(err, action)
+	}
+	return credentialError(err)
 }
 
 // wait takes a token of action's limiter.
@@ -391,7 +426,22 @@ func (c *Client) ResetConsumerGroupOffset(ctx context.Context, region string, ca
 	return out.RequestID, nil
 }
 
-// DescribeConsumerGroups implements reset.DTS.
+// ConsumerGroupPage implements reset.DTS: the page streams through a groupFilter, which keeps only the group
+// named name (and every group's name), so a page of 100 groups of 1024 partitions never sits in memory whole.
+func (c *Client) ConsumerGroupPage(ctx context.Context, region, subscribeID, name string, offset, limit int) (reset.GroupPage, error) {
+	f := &groupFilter{want: name}
+	var out DescribeConsumerGroupsResponse
+	in := DescribeConsumerGroupsRequest{SubscribeID: subscribeID, Offset: offset, Limit: limit}
+	if err := c.call(withGroupFilter(ctx, f), ActionDescribeConsumerGroups, region, in, &out); err != nil {
+		return reset.GroupPage{}, err
+	}
+	page := out.groupPage()
+	page.Names = append([]string{}, f.names...)
+	return page, nil
+}
+
+// DescribeConsumerGroups returns one whole page of the subscription's consumer groups, every group decoded
+// in Groups (Names is left empty): for tools and tests. The use case asks ConsumerGroupPage.
 func (c *Client) DescribeConsumerGroups(ctx context.Context, region, subscribeID string, offset, limit int) (reset.GroupPage, error) {
 	var out DescribeConsumerGroupsResponse
 	in := DescribeConsumerGroupsRequest{SubscribeID: subscribeID, Offset: offset, Limit: limit}

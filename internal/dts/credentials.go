@@ -13,7 +13,8 @@ import (
 )
 
 // CredentialSource yields the credentials to sign one call with. It is asked on every call, never cached by
-// the client, because SCF rotates the execution role's temporary keys between invocations.
+// the client, because SCF rotates the execution role's temporary keys between invocations; within one
+// invocation it answers the same set every time (see WithInvocationCredentials).
 type CredentialSource interface {
 	Credential(ctx context.Context) (common.CredentialIface, error)
 }
@@ -35,25 +36,60 @@ const (
 	EnvSDKSecretKey    = "TENCENTCLOUD_SECRET_KEY"   // the SDK's own name, for local runs
 )
 
-// EnvCredentials is the default source. On each call it reads, in order:
-//  1. TENCENTCLOUD_SECRETID, TENCENTCLOUD_SECRETKEY and TENCENTCLOUD_SESSIONTOKEN, the execution role's
-//     temporary keys, which scf-go-lib applies with os.Setenv before each invocation (so they must be read
-//     again every time: a cached copy expires);
-//  2. TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY, the SDK's names, for local runs;
+// EnvCredentials is the default source. On each call it takes, in order:
+//  1. the invocation's own set, when ctx carries one (WithInvocationCredentials): the one set every call of
+//     that invocation signs with;
+//  2. TENCENTCLOUD_SECRETID, TENCENTCLOUD_SECRETKEY and TENCENTCLOUD_SESSIONTOKEN from the process
+//     environment, then TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY (the SDK's names, for local runs),
+//     for callers that take no snapshot (tools, tests); in the function the snapshot already holds them;
 //  3. the SDK's provider chain (profile file, CVM role), bounded by ctx because the CVM provider does an HTTP
 //     request without a timeout.
 //
 // This is the one place below main that reads the environment.
 func EnvCredentials() CredentialSource {
 	return CredentialFunc(func(ctx context.Context) (common.CredentialIface, error) {
-		if id, key := os.Getenv(EnvSCFSecretID), os.Getenv(EnvSCFSecretKey); id != "" && key != "" {
-			return common.NewTokenCredential(id, key, os.Getenv(EnvSCFSessionToken)), nil
+		if cred, ok := ctx.Value(invocationKey{}).(common.CredentialIface); ok {
+			return cred, nil
 		}
-		if id, key := os.Getenv(EnvSDKSecretID), os.Getenv(EnvSDKSecretKey); id != "" && key != "" {
-			return common.NewCredential(id, key), nil
+		if cred := credentialIn(os.Getenv); cred != nil {
+			return cred, nil
 		}
 		return providerCredential(ctx, common.DefaultProviderChain())
 	})
+}
+
+// invocationKey is the ctx key of an invocation's credential snapshot.
+type invocationKey struct{}
+
+// WithInvocationCredentials returns ctx carrying the credentials of one invocation, read once, here: those in
+// env (the invocation's own Environment map, scf-go-lib's functioncontext), else those in the process
+// environment at this moment. Without either ctx is returned as it is and EnvCredentials asks the SDK's chain.
+//
+// Why a snapshot: scf-go-lib serves invocations concurrently and applies each one's Environment to the
+// process with os.Setenv, key by key, so the process environment read during an invocation may hold another
+// invocation's keys, or one's SecretId beside another's SecretKey and token (AuthFailure.SignatureFailure or
+// TokenFailure). The invocation's own map is written once, before the handler runs, and never again.
+func WithInvocationCredentials(ctx context.Context, env map[string]string) context.Context {
+	cred := credentialIn(func(k string) string { return env[k] })
+	if cred == nil {
+		cred = credentialIn(os.Getenv)
+	}
+	if cred == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, invocationKey{}, cred)
+}
+
+// credentialIn reads a credential set through get: SCF's names (with the session token) first, then the
+// SDK's; nil when neither has both a SecretId and a SecretKey.
+func credentialIn(get func(string) string) common.CredentialIface {
+	if id, key := get(EnvSCFSecretID), get(EnvSCFSecretKey); id != "" && key != "" {
+		return common.NewTokenCredential(id, key, get(EnvSCFSessionToken))
+	}
+	if id, key := get(EnvSDKSecretID), get(EnvSDKSecretKey); id != "" && key != "" {
+		return common.NewCredential(id, key)
+	}
+	return nil
 }
 
 // providerCredential asks an SDK provider, which takes no ctx, without letting it outlive ctx. A provider
@@ -107,6 +143,22 @@ type roleCredentials struct {
 	lock    chan struct{}
 	cached  common.CredentialIface
 	refresh time.Time // when to assume again
+}
+
+// renew drops stale from the cache, if the cache still holds it, and answers Credential: the role assumed
+// again with the base keys of ctx's invocation. When a concurrent call renewed the cache first, its keys are
+// answered without another AssumeRole, so the calls of one reset that were all refused share one round trip.
+func (r *roleCredentials) renew(ctx context.Context, stale common.CredentialIface) (common.CredentialIface, error) {
+	select {
+	case r.lock <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	if r.cached == stale {
+		r.cached = nil
+	}
+	<-r.lock
+	return r.Credential(ctx)
 }
 
 // roleDuration is the DurationSeconds asked of STS; the SDK's default is 2 h, one is plenty for a reset.

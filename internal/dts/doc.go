@@ -3,8 +3,10 @@
 //
 // The model: one Client per process, many short invocations. Each call
 //
-//   - reads the credentials again (SCF hands the execution role's temporary keys to every invocation through
-//     its environment, and rotates them), then builds a cheap SDK client for them that shares one
+//   - asks for the credentials again: the invocation's own set, which main takes once from the invocation's
+//     Environment map and passes in ctx (WithInvocationCredentials; SCF hands the execution role's temporary
+//     keys to every invocation and rotates them, and the process environment is rewritten by concurrent
+//     invocations), then builds a cheap SDK client for them that shares one
 //     *http.Transport with every other call, so keep-alive connections outlive the invocation; with a RoleARN
 //     (DTS_ROLE_ARN) those keys only sign STS AssumeRole, and the role's keys, cached until shortly before they
 //     expire, sign the call;

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"regexp"
 	"strings"
 	"time"
 
@@ -46,6 +47,12 @@ func classify(err error, action string) (e *reset.Error, retryable bool) {
 	if errors.As(err, &role) {
 		return role.resetError(), false
 	}
+	var bad *badReply
+	if errors.As(err, &bad) {
+		// Found before the SDK error that may wrap it (the transport's refusal reaches us as a NetworkError).
+		return &reset.Error{Kind: reset.KindUpstream, Code: reset.CodeUpstreamFailure, RequestID: bad.requestID,
+			Message: fmt.Sprintf("DTS answered %s with a reply that cannot be right (%s)", action, bad.why), Err: err}, true
+	}
 
 	var sdk *tcerr.TencentCloudSDKError
 	if !errors.As(err, &sdk) {
@@ -55,10 +62,20 @@ func classify(err error, action string) (e *reset.Error, retryable bool) {
 		return &reset.Error{Kind: reset.KindUpstream, Code: reset.CodeUpstreamFailure,
 			Message: fmt.Sprintf("calling DTS %s failed", action), Err: err}, false
 	}
+	return classifySDK(sdk, err, action)
+}
 
+// classifySDK maps an SDK error: the SDK's own client-side codes, then the API's code families.
+func classifySDK(sdk *tcerr.TencentCloudSDKError, err error, action string) (*reset.Error, bool) {
 	code := sdk.Code
 	mk := func(kind reset.Kind, code, msg string) *reset.Error {
 		return &reset.Error{Kind: kind, Code: code, Message: msg, RequestID: sdk.RequestId, Err: err}
+	}
+	if !wellFormedCode(code) {
+		// A blank, padded or garbled code is an answer we cannot read, never a code to pass on: a caller's
+		// automation keys on it. Retried as unreadable replies are.
+		return mk(reset.KindUpstream, reset.CodeUpstreamFailure,
+			fmt.Sprintf("DTS answered %s with an error without a readable code", action)), true
 	}
 	switch {
 	// The transport failed: a ctx deadline or the SDK's ReqTimeout is the invocation running out of time
@@ -110,6 +127,23 @@ func classify(err error, action string) (e *reset.Error, retryable bool) {
 	}
 	return mk(reset.KindUpstream, code, fmt.Sprintf("DTS answered %s with %s: %s", action, code, sdk.Message)), false
 }
+
+// codePattern is the shape of every code the API and the SDK use: dot-separated words ("AuthFailure",
+// "ResourceNotFound.ResourceNotFoundError", "ClientError.NetworkError").
+var codePattern = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*(\.[A-Za-z0-9_]+)*$`)
+
+func wellFormedCode(code string) bool { return len(code) <= 128 && codePattern.MatchString(code) }
+
+// badReply is a DTS answer that arrived whole but cannot be right: a content type that is not JSON (the SDK
+// would hand a text/event-stream reply to its SSE reader, or read HTML as JSON), a success without a
+// RequestId, offsets below -1. It is an upstream failure (502) and worth another attempt, like an unreadable
+// reply. why is safe to show: it names the oddity, never quotes the body.
+type badReply struct {
+	why       string
+	requestID string
+}
+
+func (e *badReply) Error() string { return "unusable DTS reply: " + e.why }
 
 // family reports whether code is one of the families: the code itself or a sub-code of it ("X.Y").
 func family(code string, families ...string) bool {

@@ -59,6 +59,26 @@ func (f *fakeDTS) enter(action string) func() {
 	}
 }
 
+// ConsumerGroupPage asks groups for the whole page and keeps the group named name, as the port does.
+func (f *fakeDTS) ConsumerGroupPage(ctx context.Context, region, sub, name string, offset, limit int) (GroupPage, error) {
+	page, err := f.DescribeConsumerGroups(ctx, region, sub, offset, limit)
+	return onlyGroup(page, name), err
+}
+
+// onlyGroup is page as ConsumerGroupPage answers it: every name in Names, only the group named name in Groups.
+func onlyGroup(page GroupPage, name string) GroupPage {
+	page.Names = make([]string, len(page.Groups))
+	var kept []Group
+	for i, g := range page.Groups {
+		page.Names[i] = g.Name
+		if g.Name == name {
+			kept = append(kept, g)
+		}
+	}
+	page.Groups = kept
+	return page
+}
+
 func (f *fakeDTS) DescribeConsumerGroups(ctx context.Context, region, sub string, offset, limit int) (GroupPage, error) {
 	defer f.enter("DescribeConsumerGroups")()
 	f.mu.Lock()

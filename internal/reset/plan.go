@@ -13,8 +13,9 @@ import (
 const maxListedPartitions = 10
 
 // plan pairs each partition of the request (every listed one, sorted, for AllPartitions; else the request's,
-// in its order) with its target from offsets and, when the group is known, its committed offset. A partition
-// the group has no committed offset for has no CurrentOffset. Its errors come from the DescribeOffsetByTime
+// in its order) with its target from offsets and, when the group is known, its committed offset (-1 when the
+// group never committed one: shown as it is, "none") and, for latest, the log end as its target. A partition
+// the group does not list has no CurrentOffset. Its errors come from the DescribeOffsetByTime
 // answer, and carry its RequestId.
 func plan(req validate.Request, offsets Offsets, group *Group) ([]PartitionResult, error) {
 	if len(offsets.Partitions) == 0 {
@@ -54,8 +55,27 @@ func plan(req validate.Request, offsets Offsets, group *Group) ([]PartitionResul
 	}
 	if group != nil {
 		setCurrent(parts, group.Partitions)
+		if req.ResetMode == ModeLatest {
+			setLogEnds(parts, group.Partitions)
+		}
 	}
 	return parts, nil
+}
+
+// setLogEnds sets the targets of a latest reset to the log end as DescribeConsumerGroups reports it,
+// ConsumerGroupOffset + ConsumerGroupLag of the partition: DescribeOffsetByTime at now answers the newest
+// checkpoint, up to ~10 s behind the end, and would understate the target. A partition without a committed
+// offset (-1, or not listed) has no lag to add to: it keeps the DescribeOffsetByTime answer, which the
+// verify's rule for latest (at or beyond the target) accepts.
+func setLogEnds(parts []PartitionResult, states []PartitionState) {
+	for i := range parts {
+		for _, s := range states {
+			if s.PartitionNo == parts[i].PartitionNo && s.Offset >= 0 && s.Lag >= 0 {
+				parts[i].TargetOffset = s.Offset + s.Lag
+				break
+			}
+		}
+	}
 }
 
 // setCurrent fills CurrentOffset from the group's committed offsets; one backing array serves all pointers.

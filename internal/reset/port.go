@@ -8,8 +8,11 @@ import "context"
 // the call that produced it too: an error the use case builds from an answer (a missing or active group, an
 // unknown partition, a wrong topic) replies with it, so that the caller can quote it to support.
 type DTS interface {
-	// DescribeConsumerGroups returns one page of the subscription's consumer groups.
-	DescribeConsumerGroups(ctx context.Context, region, subscribeID string, offset, limit int) (GroupPage, error)
+	// ConsumerGroupPage returns one page of DescribeConsumerGroups (from offset, at most limit groups) with
+	// only the group whose full name is name in Groups, and every group's name in Names. A page can hold 100
+	// groups of 1024 partitions each (~9 MB of JSON) and the use case needs one of them: the port can keep
+	// just that one, and the memory of a lookup stays small.
+	ConsumerGroupPage(ctx context.Context, region, subscribeID, name string, offset, limit int) (GroupPage, error)
 	// DescribeOffsetByTime returns, for every partition of the subscription topic, the first offset at or
 	// after at ("YYYY-MM-DD hh:mm:ss", Beijing time; empty means time 0, the oldest offset).
 	DescribeOffsetByTime(ctx context.Context, region, subscribeID, at string) (Offsets, error)
@@ -24,7 +27,8 @@ type DTS interface {
 type GroupPage struct {
 	RequestID  string // of the DescribeConsumerGroups call that answered this page
 	TotalCount int
-	Groups     []Group
+	Groups     []Group  // the groups asked for (ConsumerGroupPage: the one named, if it is on the page)
+	Names      []string // every group on the page, in order: len(Names) is the page's size
 }
 
 // Group is a consumer group as DescribeConsumerGroups reports it; Name is the full name

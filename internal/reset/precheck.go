@@ -42,26 +42,26 @@ func (s *Service) findGroup(ctx context.Context, req validate.Request) (*Group, 
 	var seen groupsSeen
 	offset := 0
 	for range maxGroupPages {
-		page, err := s.dts.DescribeConsumerGroups(ctx, req.Region, req.SubscribeID, offset, groupPageSize)
+		page, err := s.dts.ConsumerGroupPage(ctx, req.Region, req.SubscribeID, req.ConsumerGroupName, offset, groupPageSize)
 		if err != nil {
 			return nil, seen, portError("DescribeConsumerGroups", err)
 		}
 		seen.requestID = page.RequestID
+		// The API reports full names, and the request's is the full name: only that matches.
 		for i := range page.Groups {
-			name := page.Groups[i].Name
-			// The full name only: the API reports full names, and a short-name fallback once matched
-			// consumer-grp-<sid>-consumer-grp-<sid>-g2 to another group, ...-g2.
-			if name == req.ConsumerGroupName {
+			if page.Groups[i].Name == req.ConsumerGroupName {
 				g := page.Groups[i]
 				return &g, seen, nil
 			}
+		}
+		for _, name := range page.Names {
 			if len(seen.names) < maxListedGroups {
 				seen.names = append(seen.names, name)
 			}
 			seen.total++
 		}
-		offset += len(page.Groups)
-		if len(page.Groups) == 0 || offset >= page.TotalCount {
+		offset += len(page.Names)
+		if len(page.Names) == 0 || offset >= page.TotalCount {
 			return nil, seen, nil
 		}
 	}

@@ -9,13 +9,15 @@ type Result struct {
 	ResetMode         string            `json:"ResetMode"`
 	ResetDatetime     string            `json:"ResetDatetime,omitempty"`
 	DryRun            bool              `json:"DryRun"`
-	GroupState        string            `json:"GroupState,omitempty"` // empty when the precheck is off
+	GroupState        string            `json:"GroupState,omitempty"` // empty when the group was not read
 	Verified          bool              `json:"Verified"`
 	Partitions        []PartitionResult `json:"Partitions"`
 }
 
-// PartitionResult is the plan and outcome for one partition. CurrentOffset is absent when the precheck is off,
-// ResultOffset when nothing was verified (DryRun, or RESET_VERIFY=false).
+// PartitionResult is the plan and outcome for one partition. CurrentOffset is absent when the group was not read
+// (the precheck off, except for latest, whose targets come from the group) or does not list the partition, and
+// -1 when the group has no committed offset there ("none"; no Replay/Skip figure exists yet for any partition).
+// ResultOffset is absent when nothing was verified (DryRun, or RESET_VERIFY=false).
 type PartitionResult struct {
 	PartitionNo   int    `json:"PartitionNo"`
 	CurrentOffset *int64 `json:"CurrentOffset,omitempty"`

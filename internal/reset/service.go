@@ -19,7 +19,8 @@ type Options struct {
 	Verify bool
 	// VerifyTimeout bounds the verify step; 0 means 5s. The caller's deadline bounds it further.
 	VerifyTimeout time.Duration
-	// Now is the clock of `latest` (its target is the offset at now); nil means time.Now.
+	// Now is the clock of `latest` (DescribeOffsetByTime at now lists the partitions and is the target of one
+	// without a committed offset); nil means time.Now.
 	Now func() time.Time
 	// Logger receives debug lines about each step; nil means none. The outcome line is the handler's.
 	Logger *slog.Logger
@@ -183,6 +184,13 @@ func (s *Service) prepare(ctx context.Context, req validate.Request, at string) 
 			return err
 		})
 		g.Go(func() error { return s.checkTopic(ctx, req) })
+	} else if req.ResetMode == ModeLatest {
+		// latest's targets are the group's log ends, so the plan reads the group even without the precheck
+		// (refusing nothing); alongside DescribeOffsetByTime, so no sequential round trip is added.
+		g.Go(func() (err error) {
+			group, _, err = s.findGroup(ctx, req)
+			return err
+		})
 	}
 	g.Go(func() (err error) {
 		if offsets, err = s.dts.DescribeOffsetByTime(ctx, req.Region, req.SubscribeID, at); err != nil {

@@ -2,6 +2,7 @@ package reset
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -52,18 +53,13 @@ func (s *Service) verify(ctx context.Context, req validate.Request, requestID st
 		delay = min(2*delay, verifyMaxDelay)
 	}
 	if err := ctx.Err(); err != nil {
-		e := ctxError(err, "while verifying the reset")
-		e.RequestID = requestID
-		return e
+		return outcomeUnknown(requestID, ctxError(err, "while verifying it").Message, err)
 	}
 	if !observed {
 		// No poll answered within the verify window: whether that window was the invocation deadline or the
 		// verify timeout, the reset's outcome is unknown, which is a timeout and not "not applied".
-		e := Errorf(KindTimeout, CodeDeadlineExceeded, "DTS accepted the reset (RequestId %s) but DescribeConsumerGroups "+
-			"did not answer within the verify window (%s, or less before the invocation deadline), so the result is "+
-			"unknown: check the group's offsets, or retry (a reset is idempotent)", requestID, s.opts.VerifyTimeout)
-		e.RequestID = requestID
-		return e
+		return outcomeUnknown(requestID, fmt.Sprintf("DescribeConsumerGroups did not answer within the verify "+
+			"window (%s, or less before the invocation deadline)", s.opts.VerifyTimeout), nil)
 	}
 	return notApplied(req, requestID, parts, last)
 }
@@ -175,9 +171,26 @@ func notApplied(req validate.Request, requestID string, parts []PartitionResult,
 		Details: details}
 }
 
+// outcomeUnknown is the reply of a reset that DTS accepted but whose verify could not run or finish: a
+// timeout (504) with the reset's RequestId, whatever stopped the verify. Never KindThrottled: a 429 invites a
+// retry, and a retried `latest` reset moves the group again, to the end as of the retry.
+func outcomeUnknown(requestID, why string, cause error) *Error {
+	return &Error{Kind: KindTimeout, Code: CodeDeadlineExceeded, RequestID: requestID, Err: cause,
+		Message: "DTS accepted the reset (RequestId " + requestID + ") but its outcome is unknown: " + why +
+			". Check the group's offsets before retrying: a retried latest reset moves the group again"}
+}
+
 // verifyFailed is a failed verify poll: the error as the port gave it, saying the reset itself was accepted
-// and carrying its RequestId, the one the caller needs.
+// and carrying its RequestId, the one the caller needs. A poll stopped by the rate limit (ours or the API's)
+// or by the deadline is outcomeUnknown, never a 429.
 func verifyFailed(err error, requestID string) *Error {
+	if k := KindOf(err); k == KindThrottled || k == KindTimeout {
+		why := "verifying it was stopped (" + AsError(err).Message
+		if rid := AsError(err).RequestID; rid != "" && rid != requestID {
+			why += "; DescribeConsumerGroups RequestId " + rid
+		}
+		return outcomeUnknown(requestID, why+")", err)
+	}
 	e := *AsError(err)
 	e.Message = "DTS accepted the reset (RequestId " + requestID + ") but verifying it failed: " + e.Message
 	if e.RequestID != "" && e.RequestID != requestID {
