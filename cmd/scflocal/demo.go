@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -58,13 +57,12 @@ func demoRecordTime(now time.Time, i int) time.Time {
 // a reset, a refused reset of an active group and a consumer resuming where the reset put it. It exits 0 only
 // when every step behaved as expected.
 func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("demo", stderr)
 	bin := fs.String("bin", "bin/main", "the function binary")
 	events := fs.String("events", "events", "the directory of sample events")
 	verbose := fs.Bool("v", false, "copy the function's JSON log lines to stderr")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintf(stderr, "scflocal demo: unexpected arguments %v\n%s", fs.Args(), usage)
@@ -163,7 +161,7 @@ func (d *demoRun) setup(ctx context.Context, bin string, verbose bool) error {
 	fmt.Fprintf(d.out, "dtsreset demo: the local DTS emulator (in-process Kafka) and %s run as SCF runs it (net/rpc)\n", bin)
 	fmt.Fprintf(d.out, "  DTS API     %s (region %s, demo credentials)\n", endpoint, d.region)
 	fmt.Fprintf(d.out, "  Kafka       %s\n", strings.Join(d.kafka, ","))
-	fmt.Fprintf(d.out, "  topic       %s: %d records per partition (0-2), one every %s, from %s to %s\n",
+	fmt.Fprintf(d.out, "  topic       %s: %d records per partition (0-2), one every %s, from %s to %s Beijing time\n",
 		emulator.DemoTopicName, demoRecords, strings.TrimSuffix(demoSpacing.String(), "0s"), bj(demoRecordTime(d.now, 0)), bj(demoRecordTime(d.now, demoRecords-1)))
 	fmt.Fprintf(d.out, "  group       %s committed at offset %d on every partition\n", demoGroup, demoCommitted)
 	fmt.Fprintf(d.out, "  function    pid %d; credentials sent with each invocation; RESET_API_TOKEN=%s\n", d.fn.PID(), demoToken)
@@ -211,7 +209,7 @@ func (d *demoRun) invoke(ctx context.Context, payload []byte) (scflocal.Reply, e
 		return reply, fmt.Errorf("invocation: %w", err)
 	}
 	fmt.Fprintf(d.out, "==> RequestId %s  %v\n", reply.RequestID, reply.Duration.Round(time.Millisecond))
-	if err := scflocal.PrintReply(d.out, reply); err != nil {
+	if err := printReply(d.out, reply); err != nil {
 		return reply, err
 	}
 	return reply, nil
