@@ -357,3 +357,50 @@ func mustLookPath(t *testing.T, name string) string {
 	}
 	return p
 }
+
+// TestREADMEDeployAgrees holds the README's Deploy steps to the files they drive: the role they create is
+// serverless.yml's role, every variable make deploy insists on is exported there, and the deploy/ files they
+// name are the ones in this folder, each of them named.
+func TestREADMEDeployAgrees(t *testing.T) {
+	readme := string(read(t, "../README.md"))
+	_, section, ok := strings.Cut(readme, "\n## Deploy\n")
+	if !ok {
+		t.Fatal(`README.md has no "## Deploy" section`)
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+
+	var doc struct {
+		Inputs struct {
+			Role string `yaml:"role"`
+		} `yaml:"inputs"`
+	}
+	if err := yaml.Unmarshal(read(t, serverlessFile), &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"--RoleName " + doc.Inputs.Role, "--AttachRoleName " + doc.Inputs.Role, "make deploy\n", "scf info", "scf logs", "scf remove"} {
+		if !strings.Contains(section, want) {
+			t.Errorf("README Deploy lacks %q (serverless.yml's role is %q)", want, doc.Inputs.Role)
+		}
+	}
+	for _, v := range rules(t).DeployVars {
+		if !regexp.MustCompile(`(?m)^\s+export .*\b` + v + `=`).MatchString(section) {
+			t.Errorf("README Deploy does not export %s, which make deploy insists on", v)
+		}
+	}
+	named := map[string]bool{}
+	for _, m := range regexp.MustCompile(`deploy/([A-Za-z0-9_.-]+\.json)`).FindAllStringSubmatch(section, -1) {
+		named[m[1]] = true
+		if _, err := os.Stat(m[1]); err != nil {
+			t.Errorf("README Deploy names deploy/%s: %v", m[1], err)
+		}
+	}
+	files, err := filepath.Glob("*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if !named[f] {
+			t.Errorf("deploy/%s is not named in README Deploy", f)
+		}
+	}
+}
