@@ -28,5 +28,7 @@ timeout 120 "$out/perf" batch -bin bin/main -n 50 -out "$out"
 
 mkdir -p docs
 "$out/perf" report -dir "$out" -zip dist/main.zip -bin bin/main -load "$load" > docs/PERFORMANCE.md.tmp
+printf '\n' >> docs/PERFORMANCE.md.tmp
+cat bench/comparisons.md >> docs/PERFORMANCE.md.tmp
 mv docs/PERFORMANCE.md.tmp docs/PERFORMANCE.md
 echo "wrote docs/PERFORMANCE.md"

@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"dtsreset/internal/reset"
+	"dtsreset/validate"
 )
 
 // MaxBodyBytes is the largest reset payload accepted; a batch of 50 resets fits in a few KiB.
@@ -74,14 +75,7 @@ func (h *Headers) UnmarshalJSON(data []byte) error {
 type duplicateNameError struct{ where, name string }
 
 func (e *duplicateNameError) Error() string {
-	return fmt.Sprintf("%s: %q is given more than once (names match case-insensitively)", e.where, shorten(e.name))
-}
-
-func shorten(s string) string {
-	if len(s) > 64 {
-		return strings.ToValidUTF8(s[:64], "") + "…"
-	}
-	return s
+	return fmt.Sprintf("%s: %q is given more than once (names match case-insensitively)", e.where, validate.Shorten(e.name))
 }
 
 // QueryString is API Gateway's queryString: each value is a string, a list of strings, or true for a key
@@ -271,92 +265,50 @@ func guessHTTP(data []byte, fallback Trigger) Event {
 // duplicateKey returns a top-level key of the valid JSON object data given more than once, compared as
 // encoding/json matches keys to fields (case-insensitively, with Unicode folding: "ſ" is "s"). encoding/json
 // would silently keep the last one, so an event with two bodies, or a timer event with two Messages, would
-// run whichever came last; such an event is refused instead.
-//
-// It scans the bytes instead of using json.Decoder tokens: this runs on every HTTP and timer invocation, and
-// the decoder allocated about 140 times per API Gateway event. Keys are compared with bytes.EqualFold (the
-// same simple Unicode folding encoding/json uses); an event has a dozen keys, so pairwise comparison is cheap,
-// and past maxPairwiseKeys a map of folded keys takes over against hostile events with thousands of keys.
+// run whichever came last; such an event is refused instead. Anything but an object has no duplicate key.
 func duplicateKey(data []byte) (string, bool) {
-	const maxPairwiseKeys = 64
-	var keys [][]byte
-	var folded map[string]bool
-	depth, expectKey := 0, false
-	for i := 0; i < len(data); i++ {
-		switch data[i] {
-		case '{':
-			depth++
-			expectKey = depth == 1
-		case '[':
-			depth++
-		case '}', ']':
-			depth--
-		case ',':
-			expectKey = depth == 1
-		case '"':
-			end, escaped := stringEnd(data, i)
-			if end < 0 {
-				return "", false
-			}
-			if depth == 1 && expectKey {
-				key := data[i+1 : end]
-				if escaped {
-					var s string
-					if json.Unmarshal(data[i:end+1], &s) != nil {
-						return "", false
-					}
-					key = []byte(s)
-				}
-				if folded == nil && len(keys) < maxPairwiseKeys {
-					for _, k := range keys {
-						if bytes.EqualFold(k, key) {
-							return string(key), true
-						}
-					}
-					keys = append(keys, key)
-				} else {
-					if folded == nil {
-						folded = make(map[string]bool, 2*maxPairwiseKeys)
-						for _, k := range keys {
-							folded[foldKey(k)] = true
-						}
-					}
-					f := foldKey(key)
-					if folded[f] {
-						return string(key), true
-					}
-					folded[f] = true
-				}
-				expectKey = false
-			}
-			i = end
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return "", false
+	}
+	var seen map[string]bool
+	var value json.RawMessage // reused: only read past
+	for dec.More() {
+		tok, err := dec.Token()
+		key, ok := tok.(string)
+		if err != nil || !ok || dec.Decode(&value) != nil {
+			return "", false
 		}
+		folded := foldKey(key)
+		if seen[folded] {
+			return key, true
+		}
+		if seen == nil {
+			seen = make(map[string]bool, 16)
+		}
+		seen[folded] = true
 	}
 	return "", false
 }
 
-// stringEnd returns the index of the quote closing the JSON string that opens at data[start], and whether the
-// string has escapes; -1 when it is not closed.
-func stringEnd(data []byte, start int) (int, bool) {
-	escaped := false
-	for j := start + 1; j < len(data); j++ {
-		switch data[j] {
-		case '\\':
-			escaped = true
-			j++
-		case '"':
-			return j, escaped
+// foldKey maps every key bytes.EqualFold (and so encoding/json) holds equal to the same string: each rune becomes
+// the smallest of its simple case-folding orbit, as encoding/json folds field names, and then, if that is an
+// ASCII capital, its small letter, so that the usual lowercase key comes back unchanged without a copy.
+func foldKey(k string) string {
+	return strings.Map(func(r rune) rune {
+		least := r
+		for next := unicode.SimpleFold(r); next != r; next = unicode.SimpleFold(next) {
+			least = min(least, next)
 		}
-	}
-	return -1, escaped
-}
-
-func foldKey(k []byte) string {
-	return strings.Map(func(r rune) rune { return unicode.ToUpper(unicode.ToLower(r)) }, string(k))
+		if 'A' <= least && least <= 'Z' {
+			least += 'a' - 'A'
+		}
+		return least
+	}, k)
 }
 
 func duplicateKeyError(key string) *reset.Error {
-	key = shorten(key)
+	key = validate.Shorten(key)
 	return invalidEvent("the event has the key %q more than once (keys match case-insensitively); give each key once", key)
 }
 

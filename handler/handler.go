@@ -301,7 +301,7 @@ func queryDryRun(ev *HTTPEvent) (bool, error) {
 	for _, v := range values {
 		b, ok := parseQueryBool(v)
 		if !ok {
-			return false, dryRunError("dryRun must be true or false; got %q", shorten(v))
+			return false, dryRunError("dryRun must be true or false; got %q", validate.Shorten(v))
 		}
 		if seen && b != dry {
 			return false, dryRunError("dryRun is given more than once with different values")
@@ -351,7 +351,7 @@ func queryKeyName(k string) string {
 	if plain {
 		return k
 	}
-	return strconv.Quote(shorten(k))
+	return strconv.Quote(validate.Shorten(k))
 }
 
 func parseQueryBool(v string) (bool, bool) {

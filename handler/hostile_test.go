@@ -69,7 +69,7 @@ func hostileCases(t *testing.T) []hostileCase {
 	tooLarge := refusal{413, "", "larger than 64 KiB"}
 	return []hostileCase{
 		// Nesting: encoding/json and json.Valid stop at depth 10000, so neither the event decoder nor the payload
-		// scanner (which walks only what json.Valid accepted, without recursion) goes deeper.
+		// decoder (which reads only what json.Valid accepted) goes deeper.
 		mk("deep arrays 20k in a value", []byte(`{"SubscribeId":`+deep("[", "]", 20000)+`}`),
 			refusal{400, "", "nested too deeply"}, refusal{400, "payload", "nested too deeply"}, refusal{400, "payload", "nested too deeply"}),
 		mk("deep arrays 100k", []byte(deep("[", "]", 100000)), notObject, tooLarge, tooLarge),

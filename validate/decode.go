@@ -10,20 +10,59 @@ import (
 // the invocation's deadline.
 const maxBatch = 50
 
-// fieldNames are the keys of a reset object, as the DTS API spells them (matched case-sensitively).
-var fieldNames = [...]string{"SubscribeId", "TopicName", "ConsumerGroupName", "PartitionNos", "AllPartitions",
-	"ResetMode", "ResetDatetime", "DryRun", "Region"}
+// fieldTable lists the keys of a reset object, as the DTS API spells them (matched case-sensitively), in the
+// order messages name them, with the JSON type each takes (want, for the message when it is another) and
+// where its value goes: set reports false when raw, never null, is of the wrong type.
+var fieldTable = [...]struct {
+	name, want string
+	set        func(d *itemDecoder, raw []byte) bool
+}{
+	{"SubscribeId", "a string", stringInto(func(f *fields) *string { return &f.SubscribeID })},
+	{"TopicName", "a string", stringInto(func(f *fields) *string { return &f.TopicName })},
+	{"ConsumerGroupName", "a string", stringInto(func(f *fields) *string { return &f.ConsumerGroupName })},
+	{"PartitionNos", "an array of partition numbers", (*itemDecoder).partitions},
+	{"AllPartitions", "true or false", boolInto(func(f *fields) *bool { return &f.AllPartitions })},
+	{"ResetMode", "a string", stringInto(func(f *fields) *string { return &f.ResetMode })},
+	{"ResetDatetime", "a string", stringInto(func(f *fields) *string { return &f.ResetDatetime })},
+	{"DryRun", "true or false", boolInto(func(f *fields) *bool { return &f.DryRun })},
+	{"Region", "a string", stringInto(func(f *fields) *string { return &f.Region })},
+}
+
+// fieldNames are the names of fieldTable, in its order.
+var fieldNames = func() []string {
+	names := make([]string, len(fieldTable))
+	for i, t := range fieldTable {
+		names[i] = t.name
+	}
+	return names
+}()
 
 // topLevelNames adds the batch key, so that a single payload with "resets" is told about Resets.
 var topLevelNames = append(fieldNames[:len(fieldNames):len(fieldNames)], "Resets")
 
-var knownFields = func() map[string]bool {
-	m := make(map[string]bool, len(fieldNames))
-	for _, n := range fieldNames {
-		m[n] = true
+func fieldIndex(key string) int {
+	for i, t := range fieldTable {
+		if t.name == key {
+			return i
+		}
 	}
-	return m
-}()
+	return -1
+}
+
+func stringInto(field func(*fields) *string) func(*itemDecoder, []byte) bool {
+	return func(d *itemDecoder, raw []byte) bool {
+		s, ok := unquote(raw)
+		*field(&d.f) = s
+		return ok
+	}
+}
+
+func boolInto(field func(*fields) *bool) func(*itemDecoder, []byte) bool {
+	return func(d *itemDecoder, raw []byte) bool {
+		*field(&d.f) = raw[0] == 't'
+		return raw[0] == 't' || raw[0] == 'f'
+	}
+}
 
 // Decoded is a payload as Decode read it: one reset, or the items of a batch in their order.
 type Decoded struct {
@@ -93,7 +132,7 @@ func Payload(data []byte, now time.Time) (Request, error) {
 	if problem != nil {
 		return Request{}, newError([]FieldError{*problem})
 	}
-	req, problems := decodeReset(objectMembers(obj), "", now, fieldNames[:])
+	req, problems := decodeReset(objectMembers(obj), "", now, fieldNames)
 	if len(problems) > 0 {
 		return Request{}, newError(problems)
 	}
@@ -115,7 +154,7 @@ func decodeBatch(ms []member, now time.Time) ([]Item, []FieldError) {
 		case count[m.key] > 2:
 		case m.key == "Resets":
 			resets = m.raw
-		case knownFields[m.key]:
+		case fieldIndex(m.key) >= 0:
 			problems = append(problems, FieldError{Field: m.key, Rule: ruleUnknown,
 				Message: m.key + " is not allowed beside Resets: a batch holds only Resets, so put " + m.key + " in each item"})
 		default:
@@ -126,19 +165,13 @@ func decodeBatch(ms []member, now time.Time) ([]Item, []FieldError) {
 		return nil, append(problems, FieldError{Field: "Resets", Rule: ruleType,
 			Message: "Resets must be an array of 1 to 50 reset objects; got " + kindOf(resets)})
 	}
-	var raws [][]byte
-	arrayElements(resets, func(i int, raw []byte) bool {
-		raws = append(raws, raw)
-		return i < maxBatch // one past the limit is enough to know it is too many
-	})
+	raws := arrayElements(resets)
 	switch {
 	case len(raws) == 0:
 		problems = append(problems, FieldError{Field: "Resets", Rule: "min", Message: "Resets must hold at least one reset"})
 	case len(raws) > maxBatch:
-		n := 0
-		arrayElements(resets, func(int, []byte) bool { n++; return true })
 		problems = append(problems, FieldError{Field: "Resets", Rule: "max",
-			Message: "Resets must hold at most " + strconv.Itoa(maxBatch) + " resets; got " + strconv.Itoa(n) + ": split the batch"})
+			Message: "Resets must hold at most " + strconv.Itoa(maxBatch) + " resets; got " + strconv.Itoa(len(raws)) + ": split the batch"})
 	}
 	if len(problems) > 0 {
 		return nil, problems
@@ -151,7 +184,7 @@ func decodeBatch(ms []member, now time.Time) ([]Item, []FieldError) {
 				Message: path + " must be a JSON object (one reset); got " + kindOf(raw)}})
 			continue
 		}
-		req, itemProblems := decodeReset(objectMembers(raw), path+".", now, fieldNames[:])
+		req, itemProblems := decodeReset(objectMembers(raw), path+".", now, fieldNames)
 		if len(itemProblems) > 0 {
 			items[i].Err = newError(itemProblems)
 			continue
@@ -161,115 +194,82 @@ func decodeBatch(ms []member, now time.Time) ([]Item, []FieldError) {
 	return items, nil
 }
 
+// itemDecoder is what decodeReset has learnt of one reset object so far.
+type itemDecoder struct {
+	f        fields
+	path     string // "" or "Resets[3].", before every field name in problems
+	problems []FieldError
+	bad      map[string]bool // fields with a decoding problem: validator would only call them missing
+}
+
+func (d *itemDecoder) markBad(name string) {
+	if d.bad == nil {
+		d.bad = make(map[string]bool, 4)
+	}
+	d.bad[name] = true
+}
+
+func (d *itemDecoder) problem(name, rule, message string) {
+	d.problems = append(d.problems, FieldError{Field: d.path + name, Rule: rule, Message: d.path + name + " " + message})
+}
+
 // decodeReset decodes, checks and normalises one reset object. path prefixes every field name in problems
 // ("" or "Resets[3]."); candidates are the names an unknown key may be a typo of.
 func decodeReset(ms []member, path string, now time.Time, candidates []string) (Request, []FieldError) {
-	var (
-		f        fields
-		problems []FieldError
-		bad      map[string]bool      // fields with a decoding problem: validator would only call them missing
-		times    [len(fieldNames)]int // times[i]: how often fieldNames[i] was given
-		orig     originals
-	)
-	markBad := func(name string) {
-		if bad == nil {
-			bad = make(map[string]bool, 4)
-		}
-		bad[name] = true
-	}
-	typeProblem := func(name, want string, raw []byte) {
-		markBad(name)
-		problems = append(problems, FieldError{Field: path + name, Rule: ruleType,
-			Message: path + name + " must be " + want + "; got " + kindOf(raw)})
-	}
-	var unknown map[string]int
+	d := itemDecoder{path: path}
+	var times [len(fieldTable)]int // times[i]: how often fieldTable[i] was given
+	var unknown map[string]bool
 	for _, m := range ms {
-		idx := fieldIndex(m.key)
-		if idx < 0 {
+		i := fieldIndex(m.key)
+		switch {
+		case i < 0 && !unknown[m.key]: // one "unknown field" per key is enough
 			if unknown == nil {
-				unknown = make(map[string]int, 2)
+				unknown = make(map[string]bool, 2)
 			}
-			if unknown[m.key]++; unknown[m.key] == 1 { // one "unknown field" per key is enough
-				problems = append(problems, unknownProblem(path, m.key, candidates))
-			}
-			continue
+			unknown[m.key] = true
+			d.problems = append(d.problems, unknownProblem(path, m.key, candidates))
+		case i < 0:
+		case times[i] == 1:
+			d.problems = append(d.problems, duplicateProblem(path, m.key))
+			d.markBad(m.key)
+		case times[i] > 1:
+		case m.raw[0] == 'n': // null: absent, as encoding/json treats it
+		case !fieldTable[i].set(&d, m.raw):
+			d.markBad(m.key)
+			d.problem(m.key, ruleType, "must be "+fieldTable[i].want+"; got "+kindOf(m.raw))
 		}
-		if times[idx]++; times[idx] > 1 {
-			if times[idx] == 2 {
-				problems = append(problems, duplicateProblem(path, m.key))
-				markBad(m.key)
-			}
-			continue
-		}
-		if m.raw[0] == 'n' { // null: absent, as encoding/json treats it
-			continue
-		}
-		switch m.key {
-		case "SubscribeId", "TopicName", "ConsumerGroupName", "ResetMode", "ResetDatetime", "Region":
-			s, ok := unquote(m.raw)
-			if !ok {
-				typeProblem(m.key, "a string", m.raw)
-				continue
-			}
-			switch m.key {
-			case "SubscribeId":
-				f.SubscribeID = s
-			case "TopicName":
-				f.TopicName = s
-			case "ConsumerGroupName":
-				f.ConsumerGroupName = s
-			case "ResetMode":
-				f.ResetMode = s
-			case "ResetDatetime":
-				f.ResetDatetime = s
-			case "Region":
-				f.Region = s
-			}
-		case "AllPartitions", "DryRun":
-			if m.raw[0] != 't' && m.raw[0] != 'f' {
-				typeProblem(m.key, "true or false", m.raw)
-				continue
-			}
-			if m.key == "AllPartitions" {
-				f.AllPartitions = m.raw[0] == 't'
-			} else {
-				f.DryRun = m.raw[0] == 't'
-			}
-		case "PartitionNos":
-			if m.raw[0] != '[' {
-				typeProblem(m.key, "an array of partition numbers", m.raw)
-				continue
-			}
-			var ok bool
-			f.PartitionNos, ok, problems = decodePartitions(m.raw, path, problems)
-			if !ok {
-				markBad(m.key)
-			}
+		if i >= 0 {
+			times[i]++
 		}
 	}
+	return d.request(now)
+}
 
+// request normalises and checks the fields read, and returns them as a Request when they break no rule.
+func (d *itemDecoder) request(now time.Time) (Request, []FieldError) {
+	f := &d.f
 	// Normalise before the rules run, so they hold for what is sent: the mode in lowercase, the group by its full
 	// name (which every official example of the consumer-group APIs sends).
-	orig.resetMode, orig.group = f.ResetMode, f.ConsumerGroupName
+	orig := originals{resetMode: f.ResetMode, group: f.ConsumerGroupName}
 	f.ResetMode = strings.ToLower(f.ResetMode)
-	if f.ConsumerGroupName != "" && isSubscribeID(f.SubscribeID) {
+	if f.ConsumerGroupName != "" && IsSubscribeID(f.SubscribeID) {
 		if full := fullGroupName(f.SubscribeID, f.ConsumerGroupName); full != "" {
 			f.ConsumerGroupName = full
 		}
 	}
-	problems = validationProblems(&f, orig, path, bad, problems)
+	d.problems = validationProblems(f, orig, d.path, d.bad, d.problems)
 
 	// The datetime forms are beyond struct tags. Check them whenever a value is there and the mode does not
 	// already forbid it (a mistyped mode still gets its datetime checked, so one round trip shows both).
-	if f.ResetDatetime != "" && !bad["ResetDatetime"] && f.ResetMode != "earliest" && f.ResetMode != "latest" {
+	if f.ResetDatetime != "" && !d.bad["ResetDatetime"] && f.ResetMode != "earliest" && f.ResetMode != "latest" {
 		dt, p := parseDatetime(f.ResetDatetime, now)
 		if p != nil {
-			problems = append(problems, FieldError{Field: path + "ResetDatetime", Rule: p.rule, Message: path + "ResetDatetime " + p.text})
+			d.problem("ResetDatetime", p.rule, p.text)
 		}
 		f.ResetDatetime = dt
 	}
-	if len(problems) > 0 {
-		return Request{}, problems
+	if len(d.problems) > 0 {
+		return Request{}, d.problems
 	}
 	req := Request{
 		SubscribeID:       f.SubscribeID,
@@ -290,52 +290,41 @@ func decodeReset(ms []member, path string, now time.Time, candidates []string) (
 	return req, nil
 }
 
-func fieldIndex(key string) int {
-	for i, n := range fieldNames {
-		if n == key {
-			return i
-		}
+// partitions reads PartitionNos: JSON integers or strings of digits (the API's own example sends strings).
+// Range and uniqueness are left to the validator tags; an element that is not an integer at all, or more
+// elements than a reset may list, are problems of their own, and mark the field bad.
+func (d *itemDecoder) partitions(arr []byte) bool {
+	if arr[0] != '[' {
+		return false
 	}
-	return -1
-}
-
-// decodePartitions reads PartitionNos: JSON integers or strings of digits (the API's own example sends strings).
-// Range and uniqueness are left to the validator tags; ok is false when some element is not an integer at all
-// or there are too many to bother reading.
-func decodePartitions(arr []byte, path string, problems []FieldError) (ns []int64, ok bool, _ []FieldError) {
-	ns = make([]int64, 0, 8)
-	ok = true
-	arrayElements(arr, func(i int, raw []byte) bool {
-		if i == maxPartitions {
-			n := 0
-			arrayElements(arr, func(int, []byte) bool { n++; return true })
-			problems = append(problems, FieldError{Field: path + "PartitionNos", Rule: "max",
-				Message: path + "PartitionNos must list at most " + strconv.Itoa(maxPartitions) + " partitions; got " + strconv.Itoa(n)})
-			ok = false
-			return false
-		}
-		name := path + "PartitionNos[" + strconv.Itoa(i) + "]"
-		text, shown := raw, shorten(string(raw))
-		if raw[0] == '"' {
+	raws := arrayElements(arr)
+	ns := make([]int64, 0, min(len(raws), maxPartitions))
+	for i, raw := range raws[:min(len(raws), maxPartitions)] {
+		name := "PartitionNos[" + strconv.Itoa(i) + "]"
+		text, shown := []byte(raw), Shorten(string(raw))
+		switch raw[0] {
+		case '"':
 			s, _ := unquote(raw)
 			text, shown = []byte(s), quote(s)
-		} else if raw[0] == '[' || raw[0] == '{' || raw[0] == 't' || raw[0] == 'f' || raw[0] == 'n' {
-			problems = append(problems, FieldError{Field: name, Rule: ruleType,
-				Message: name + " must be a partition number (a JSON integer or a string of digits); got " + kindOf(raw)})
-			ok = false
-			return true
+		case '[', '{', 't', 'f', 'n':
+			d.markBad("PartitionNos")
+			d.problem(name, ruleType, "must be a partition number (a JSON integer or a string of digits); got "+kindOf(raw))
+			continue
 		}
-		n, err := parseInteger(text)
-		if err != "" {
-			problems = append(problems, FieldError{Field: name, Rule: err,
-				Message: name + " " + integerMessage(err) + "; got " + shown})
-			ok = false
-			return true
+		n, rule := parseInteger(text)
+		if rule != "" {
+			d.markBad("PartitionNos")
+			d.problem(name, rule, integerMessage(rule)+"; got "+shown)
+			continue
 		}
 		ns = append(ns, n)
-		return true
-	})
-	return ns, ok, problems
+	}
+	d.f.PartitionNos = ns
+	if len(raws) > maxPartitions {
+		d.markBad("PartitionNos")
+		d.problem("PartitionNos", "max", "must list at most "+strconv.Itoa(maxPartitions)+" partitions; got "+strconv.Itoa(len(raws)))
+	}
+	return true
 }
 
 // parseInteger reads an optional minus sign and digits. It returns the rule broken when it cannot: type for

@@ -63,10 +63,11 @@ func quote(s string) string {
 	return strconv.Quote(s)
 }
 
-// shorten bounds a number or other already-rendered text for a message.
-func shorten(s string) string {
+// Shorten bounds already-rendered text (a number, a name) for a message to maxQuoted bytes, cut on a character
+// boundary. Exported so that the handler bounds what it echoes as this package does.
+func Shorten(s string) string {
 	if len(s) > maxQuoted {
-		return s[:maxQuoted] + "…"
+		return strings.ToValidUTF8(s[:maxQuoted], "") + "…"
 	}
 	return s
 }

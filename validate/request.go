@@ -2,10 +2,10 @@
 // is broken. It is a leaf: it knows nothing of SCF, HTTP or DTS.
 //
 // A payload goes through three stages. The JSON is checked as a whole (UTF-8, one object, no trailing data) and
-// its keys are read by a small scanner, because encoding/json silently keeps the last of two duplicate keys and
-// cannot suggest ResetMode for ResetMod. The values are then decoded into a typed struct and normalised to what
-// the API is sent: ResetMode in lowercase, the consumer group by its full name consumer-grp-<SubscribeId>-<name>,
-// partition numbers as integers even when given as strings. Last, one validator/v10 instance checks the struct
+// its keys are read in order with json.Decoder's tokens, because decoding into a struct silently keeps the
+// last of two duplicate keys and cannot suggest ResetMode for ResetMod. The values are then decoded into a typed
+// struct and normalised to what the API is sent: ResetMode in lowercase, the consumer group by its full name
+// consumer-grp-<SubscribeId>-<name>, partition numbers as integers even when given as strings. Last, one validator/v10 instance checks the struct
 // tags (with a few custom rules), and ResetDatetime, whose three forms no tag can express, is checked and
 // converted to Beijing time by hand.
 //

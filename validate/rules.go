@@ -46,11 +46,11 @@ var validatorInstance = sync.OnceValue(func() *validator.Validate {
 		return name
 	})
 	for tag, fn := range map[string]validator.Func{
-		"subscribeid": func(fl validator.FieldLevel) bool { return isSubscribeID(fl.Field().String()) },
+		"subscribeid": func(fl validator.FieldLevel) bool { return IsSubscribeID(fl.Field().String()) },
 		"kafkaname":   func(fl validator.FieldLevel) bool { return isKafkaName(fl.Field().String()) },
 		"groupname":   func(fl validator.FieldLevel) bool { return endsAlnum(fl.Field().String()) },
 		"groupsubs":   groupOfSubscription,
-		"region":      func(fl validator.FieldLevel) bool { return isRegion(fl.Field().String()) },
+		"region":      func(fl validator.FieldLevel) bool { return IsRegion(fl.Field().String()) },
 	} {
 		if err := v.RegisterValidation(tag, fn); err != nil {
 			panic("validate: registering " + tag + ": " + err.Error()) // a programming error, caught by any test
@@ -59,8 +59,8 @@ var validatorInstance = sync.OnceValue(func() *validator.Validate {
 	return v
 })
 
-// isSubscribeID reports whether s is subs- followed by lowercase letters and digits.
-func isSubscribeID(s string) bool {
+// IsSubscribeID reports whether s is subs- followed by lowercase letters and digits.
+func IsSubscribeID(s string) bool {
 	if len(s) <= len("subs-") || !strings.HasPrefix(s, "subs-") {
 		return false
 	}
@@ -92,9 +92,9 @@ func isAlnum(c byte) bool {
 
 func endsAlnum(s string) bool { return s != "" && isAlnum(s[len(s)-1]) }
 
-// isRegion reports whether s looks like a TencentCloud region: ^[a-z]{2,}(-[a-z0-9]+)+$ (ap-guangzhou,
+// IsRegion reports whether s looks like a TencentCloud region: ^[a-z]{2,}(-[a-z0-9]+)+$ (ap-guangzhou,
 // na-siliconvalley, ap-shanghai-fsi).
-func isRegion(s string) bool {
+func IsRegion(s string) bool {
 	i := 0
 	for i < len(s) && s[i] >= 'a' && s[i] <= 'z' {
 		i++
@@ -142,7 +142,7 @@ func belongsTo(subs, group string) bool {
 func groupOfSubscription(fl validator.FieldLevel) bool {
 	group := fl.Field().String()
 	subs := fl.Parent().FieldByName("SubscribeID").String()
-	if !strings.HasPrefix(group, groupPrefix) || !isSubscribeID(subs) {
+	if !strings.HasPrefix(group, groupPrefix) || !IsSubscribeID(subs) {
 		return true
 	}
 	return belongsTo(subs, group)
@@ -178,13 +178,11 @@ func validationProblems(f *fields, orig originals, path string, skip map[string]
 // sentence says the rule fe broke, in the words of the field it names (which the caller has already prefixed).
 func sentence(fe validator.FieldError, f *fields, orig originals) string {
 	top, _, _ := strings.Cut(fe.Field(), "[")
+	element := top != fe.Field() // PartitionNos[3], not PartitionNos
 	switch fe.Tag() {
 	case "required":
-		switch top {
-		case "ConsumerGroupName":
-			return `is required: give the short name (such as "1") or the full name consumer-grp-<SubscribeId>-<name>`
-		case "ResetMode":
-			return "is required: one of earliest, latest, datetime"
+		if s, ok := requiredSentences[top]; ok {
+			return s
 		}
 		return "is required"
 	case "required_without":
@@ -197,17 +195,9 @@ func sentence(fe validator.FieldError, f *fields, orig originals) string {
 		return "is only allowed when ResetMode is datetime; got ResetMode " + f.ResetMode +
 			", which ignores it: drop ResetDatetime, or set ResetMode to datetime to reset to that time"
 	case "max":
-		switch {
-		case top == "PartitionNos" && top != fe.Field():
-			return fmt.Sprintf("must be a partition number at most %s; got %v", fe.Param(), fe.Value())
-		case top == "PartitionNos":
-			return fmt.Sprintf("must list at most %d partitions; got %d", maxPartitions, len(f.PartitionNos))
-		case top == "ConsumerGroupName" && orig.group != f.ConsumerGroupName:
-			return fmt.Sprintf("must be at most %s characters as the full name %s...; got %d", fe.Param(), groupPrefix, len(f.ConsumerGroupName))
-		}
-		return fmt.Sprintf("must be at most %s characters; got %d", fe.Param(), len(fe.Value().(string)))
+		return maxSentence(fe, top, element, f, orig)
 	case "min":
-		if top != fe.Field() {
+		if element {
 			return fmt.Sprintf("must be a partition number >= 0; got %v", fe.Value())
 		}
 		return "must list at least one partition (or use AllPartitions: true)"
@@ -218,14 +208,7 @@ func sentence(fe validator.FieldError, f *fields, orig originals) string {
 	case "subscribeid":
 		return `must be "subs-" followed by lowercase letters and digits, such as subs-635ns8r71g; got ` + quote(f.SubscribeID)
 	case "kafkaname":
-		v := fe.Value().(string)
-		if top == "ConsumerGroupName" {
-			v = orig.group
-		}
-		if v == "." || v == ".." {
-			return `cannot be "." or ".."`
-		}
-		return "may only contain letters, digits, '.', '_' and '-'; got " + quote(v)
+		return kafkaNameSentence(fe.Value().(string), top, orig)
 	case "groupname":
 		return "must end with a letter or digit; got " + quote(orig.group)
 	case "groupsubs":
@@ -235,6 +218,35 @@ func sentence(fe validator.FieldError, f *fields, orig originals) string {
 		return "must be a region name such as ap-guangzhou or na-siliconvalley; got " + quote(f.Region)
 	}
 	return "breaks the rule " + fe.Tag()
+}
+
+// requiredSentences say more than "is required" where the field's form is not obvious.
+var requiredSentences = map[string]string{
+	"ConsumerGroupName": `is required: give the short name (such as "1") or the full name consumer-grp-<SubscribeId>-<name>`,
+	"ResetMode":         "is required: one of earliest, latest, datetime",
+}
+
+func maxSentence(fe validator.FieldError, top string, element bool, f *fields, orig originals) string {
+	switch {
+	case top == "PartitionNos" && element:
+		return fmt.Sprintf("must be a partition number at most %s; got %v", fe.Param(), fe.Value())
+	case top == "PartitionNos":
+		return fmt.Sprintf("must list at most %d partitions; got %d", maxPartitions, len(f.PartitionNos))
+	case top == "ConsumerGroupName" && orig.group != f.ConsumerGroupName:
+		return fmt.Sprintf("must be at most %s characters as the full name %s...; got %d", fe.Param(), groupPrefix, len(f.ConsumerGroupName))
+	}
+	return fmt.Sprintf("must be at most %s characters; got %d", fe.Param(), len(fe.Value().(string)))
+}
+
+// kafkaNameSentence is about the group as the caller wrote it, before it was expanded to its full name.
+func kafkaNameSentence(v, top string, orig originals) string {
+	if top == "ConsumerGroupName" {
+		v = orig.group
+	}
+	if v == "." || v == ".." {
+		return `cannot be "." or ".."`
+	}
+	return "may only contain letters, digits, '.', '_' and '-'; got " + quote(v)
 }
 
 // firstDuplicate returns the first value of ns that appears earlier in ns.

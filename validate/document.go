@@ -9,15 +9,15 @@ import (
 	"unicode/utf8"
 )
 
-// The payload is checked as a whole once (UTF-8, syntax, nesting depth, exactly one value) and then walked by the
-// small scanner below. encoding/json alone cannot do what we need: it keeps the last of two duplicate keys without
-// a word, and DisallowUnknownFields stops at the first unknown key without a way to suggest the intended one.
-// Because the walk only ever sees bytes json.Valid has accepted, it can stay simple and never needs recursion.
+// The payload is checked as a whole once (UTF-8, syntax, nesting depth, exactly one value), then its objects are
+// read member by member with json.Decoder's tokens, which yield every key in document order, duplicates and case
+// variants included. Unmarshal into a struct would not do: it keeps the last of two duplicate keys without a
+// word, and DisallowUnknownFields stops at the first unknown key without a way to suggest the intended one.
 
 // member is one key of a JSON object with its raw (still encoded) value.
 type member struct {
 	key string
-	raw []byte
+	raw json.RawMessage
 }
 
 // rootFieldName is the Field of a FieldError about the payload as a whole (it is not JSON, not an object, ...).
@@ -94,105 +94,51 @@ func kindOf(raw []byte) string {
 	}
 }
 
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// stringEnd returns the offset just past the string starting at b[i] (a quote).
-func stringEnd(b []byte, i int) int {
-	for i++; i < len(b); i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
-	return len(b)
-}
-
-// valueEnd returns the offset just past the valid JSON value starting at b[i].
-func valueEnd(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return stringEnd(b, i)
-	case '{', '[':
-		depth := 0
-		for i < len(b) {
-			switch b[i] {
-			case '"':
-				i = stringEnd(b, i)
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-			i++
-		}
-		return len(b)
-	default:
-		for ; i < len(b); i++ {
-			switch b[i] {
-			case ',', '}', ']', ' ', '\t', '\n', '\r':
-				return i
-			}
-		}
-		return len(b)
-	}
-}
-
 // objectMembers lists the members of the valid JSON object obj in document order, duplicates included.
 func objectMembers(obj []byte) []member {
-	ms := make([]member, 0, 10)
-	i := skipSpace(obj, 1) // past '{'
-	for i < len(obj) && obj[i] != '}' {
-		kEnd := stringEnd(obj, i)
-		key, _ := unquote(obj[i:kEnd])
-		i = skipSpace(obj, kEnd)
-		i = skipSpace(obj, i+1) // past ':'
-		vEnd := valueEnd(obj, i)
-		ms = append(ms, member{key: key, raw: obj[i:vEnd]})
-		i = skipSpace(obj, vEnd)
-		if i < len(obj) && obj[i] == ',' {
-			i = skipSpace(obj, i+1)
+	ms := make([]member, 0, len(fieldTable))
+	dec := opened(obj)
+	for dec.More() {
+		tok, err := dec.Token()
+		key, _ := tok.(string)
+		var raw json.RawMessage
+		if err != nil || dec.Decode(&raw) != nil {
+			break // not reached: obj passed json.Valid
 		}
+		ms = append(ms, member{key: key, raw: raw})
 	}
 	return ms
 }
 
-// arrayElements calls fn with each element of the valid JSON array arr until fn returns false.
-func arrayElements(arr []byte, fn func(i int, raw []byte) bool) {
-	i := skipSpace(arr, 1) // past '['
-	for n := 0; i < len(arr) && arr[i] != ']'; n++ {
-		end := valueEnd(arr, i)
-		if !fn(n, arr[i:end]) {
-			return
+// arrayElements lists the elements of the valid JSON array arr.
+func arrayElements(arr []byte) []json.RawMessage {
+	var raws []json.RawMessage
+	dec := opened(arr)
+	for dec.More() {
+		var raw json.RawMessage
+		if dec.Decode(&raw) != nil {
+			break // not reached: arr passed json.Valid
 		}
-		i = skipSpace(arr, end)
-		if i < len(arr) && arr[i] == ',' {
-			i = skipSpace(arr, i+1)
-		}
+		raws = append(raws, raw)
 	}
+	return raws
 }
 
-// unquote decodes the valid JSON string raw; ok is false when raw is not a string.
+// opened is a decoder positioned inside the valid JSON object or array value, past its opening delimiter.
+func opened(value []byte) *json.Decoder {
+	dec := json.NewDecoder(bytes.NewReader(value))
+	_, _ = dec.Token()
+	return dec
+}
+
+// unquote decodes the valid JSON value raw; ok is false when raw is not a string. A string without escapes is
+// its bytes between the quotes (json.Valid and utf8.Valid have passed), which saves a decoder per field.
 func unquote(raw []byte) (s string, ok bool) {
-	if len(raw) < 2 || raw[0] != '"' {
+	if raw[0] != '"' {
 		return "", false
 	}
-	inner := raw[1 : len(raw)-1]
-	if bytes.IndexByte(inner, '\\') < 0 {
-		return string(inner), true
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), true
 	}
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", false
-	}
-	return s, true
+	return s, json.Unmarshal(raw, &s) == nil
 }
