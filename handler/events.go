@@ -152,11 +152,29 @@ type Event struct {
 	Timer   *TimerEvent
 }
 
-// probe reads just enough of an event to tell its shape. Pointer fields tell "absent" from "empty".
-type probe struct {
-	HTTPMethod     *string         `json:"httpMethod"`
-	RequestContext json.RawMessage `json:"requestContext"`
-	Type           *string         `json:"Type"`
+// shape is what an event's top-level keys say of its kind. The keys are compared exactly as SCF spells them
+// (httpMethod, requestContext, Type), not as encoding/json matches fields (case-insensitively): a direct payload
+// with HTTPMETHOD or type is a payload, refused by validate as an unknown field, never an HTTP or timer event.
+type shape struct {
+	http, apigw, timer bool
+	dup                string // the first key given twice in any case; "" when none
+}
+
+// readShape reads the top-level keys of the valid JSON object data.
+func readShape(data []byte) shape {
+	var s shape
+	s.dup = eachKey(data, func(key string, value json.RawMessage) {
+		switch key {
+		case "httpMethod":
+			s.http = true
+		case "requestContext":
+			s.apigw = true
+		case "Type":
+			var typ string
+			s.timer = json.Unmarshal(value, &typ) == nil && strings.EqualFold(typ, "timer")
+		}
+	})
+	return s
 }
 
 // DecodeEvent tells the trigger apart by shape (never by configuration) and extracts the reset payload.
@@ -175,25 +193,26 @@ func DecodeEvent(data []byte) (Event, error) {
 		// httpMethod keeps HTTP callers on an integration response (a 413, not a failed invocation).
 		return guessHTTP(trimmed, TriggerDirect), tooLarge()
 	}
-	var p probe
-	if err := json.Unmarshal(trimmed, &p); err != nil {
+	if !json.Valid(trimmed) {
 		// Same look as above: an HTTP event we cannot parse (nested too deeply, say) still gets a 400
-		// integration response rather than a failed invocation.
-		return guessHTTP(trimmed, ""), invalidEvent("the event is not valid JSON: %s", jsonProblem(err))
+		// integration response rather than a failed invocation. Unmarshal says why.
+		var raw json.RawMessage
+		return guessHTTP(trimmed, ""), invalidEvent("the event is not valid JSON: %s", jsonProblem(json.Unmarshal(trimmed, &raw)))
 	}
+	s := readShape(trimmed)
 	switch {
-	case p.HTTPMethod != nil:
-		if key, dup := duplicateKey(trimmed); dup {
+	case s.http:
+		if s.dup != "" {
 			ev := Event{Trigger: TriggerFunctionURL}
-			if p.RequestContext != nil {
+			if s.apigw {
 				ev.Trigger = TriggerAPIGateway
 			}
-			return ev, duplicateKeyError(key)
+			return ev, duplicateKeyError(s.dup)
 		}
-		return decodeHTTP(trimmed, p.RequestContext != nil)
-	case p.Type != nil && strings.EqualFold(*p.Type, "timer"):
-		if key, dup := duplicateKey(trimmed); dup {
-			return Event{}, duplicateKeyError(key)
+		return decodeHTTP(trimmed, s.apigw)
+	case s.timer:
+		if s.dup != "" {
+			return Event{}, duplicateKeyError(s.dup)
 		}
 		return decodeTimer(trimmed)
 	default:
@@ -262,33 +281,47 @@ func guessHTTP(data []byte, fallback Trigger) Event {
 	}
 }
 
-// duplicateKey returns a top-level key of the valid JSON object data given more than once, compared as
-// encoding/json matches keys to fields (case-insensitively, with Unicode folding: "ſ" is "s"). encoding/json
-// would silently keep the last one, so an event with two bodies, or a timer event with two Messages, would
-// run whichever came last; such an event is refused instead. Anything but an object has no duplicate key.
+// duplicateKey returns a top-level key of the valid JSON object data given more than once (see eachKey).
 func duplicateKey(data []byte) (string, bool) {
+	key := eachKey(data, nil)
+	return key, key != ""
+}
+
+// eachKey calls visit (when not nil) with each top-level key of the valid JSON object data and its raw value, in
+// order, and returns the first key given more than once, compared as encoding/json matches keys to fields
+// (case-insensitively, with Unicode folding: "ſ" is "s"); "" when there is none. encoding/json would silently
+// keep the last one, so an event with two bodies, or a timer event with two Messages, would run whichever came
+// last; such an event is refused instead. Anything but an object has no keys.
+func eachKey(data []byte, visit func(key string, value json.RawMessage)) string {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return "", false
+		return ""
 	}
 	var seen map[string]bool
-	var value json.RawMessage // reused: only read past
+	var value json.RawMessage // reused: visit must not keep it
+	dup := ""
 	for dec.More() {
 		tok, err := dec.Token()
 		key, ok := tok.(string)
 		if err != nil || !ok || dec.Decode(&value) != nil {
-			return "", false
+			return dup
+		}
+		if visit != nil {
+			visit(key, value)
 		}
 		folded := foldKey(key)
-		if seen[folded] {
-			return key, true
+		if seen[folded] && dup == "" {
+			dup = key
+			if visit == nil {
+				return dup
+			}
 		}
 		if seen == nil {
 			seen = make(map[string]bool, 16)
 		}
 		seen[folded] = true
 	}
-	return "", false
+	return dup
 }
 
 // foldKey maps every key bytes.EqualFold (and so encoding/json) holds equal to the same string: each rune becomes

@@ -22,13 +22,11 @@ var update = flag.Bool("update", false, "rewrite the golden files")
 var fixedNow = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
 
 // decoded is what the golden files record for an event: the trigger and the validated requests, or the
-// error a caller would get. A batch with an invalid item records Items instead of Requests: each slot is the
-// request or the item's error body, so the golden file shows which item failed and why.
+// error a caller would get.
 type decoded struct {
 	Trigger  Trigger            `json:"Trigger,omitempty"`
 	Batch    bool               `json:"Batch,omitempty"`
 	Requests []validate.Request `json:"Requests,omitempty"`
-	Items    []any              `json:"Items,omitempty"`
 	Status   int                `json:"Status,omitempty"`
 	Error    *ErrorBody         `json:"Error,omitempty"`
 }
@@ -39,19 +37,7 @@ func decodeForGolden(data []byte) decoded {
 		var d validate.Decoded
 		d, err = validate.Decode(ev.Payload, fixedNow)
 		if err == nil {
-			out := decoded{Trigger: ev.Trigger, Batch: d.Batch}
-			if reqs := d.Requests(); len(reqs) == len(d.Items) {
-				out.Requests = reqs
-				return out
-			}
-			for _, it := range d.Items {
-				if it.Err != nil {
-					out.Items = append(out.Items, errorBody(reset.Invalid(it.Err)))
-				} else {
-					out.Items = append(out.Items, it.Request)
-				}
-			}
-			return out
+			return decoded{Trigger: ev.Trigger, Batch: d.Batch, Requests: d.Requests}
 		}
 		err = reset.Invalid(err)
 	}

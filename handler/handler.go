@@ -111,15 +111,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		inv.requestID = fc.RequestID
 	}
 	ev, err := DecodeEvent(payload)
-	inv.event = ev
-	if ev.HTTP != nil {
-		if ev.HTTP.RequestContext != nil {
-			inv.caller = ev.HTTP.RequestContext.SourceIP
-		}
-		if inv.caller == "" {
-			inv.caller = firstForwardedFor(ev.HTTP.Header("X-Forwarded-For"))
-		}
-	}
+	inv.event, inv.caller = ev, callerOf(ev.HTTP)
 	if err != nil {
 		// An event we could not read may still be an HTTP one cut short (e.g. a bad body): HTTP callers get
 		// an integration response either way.
@@ -137,7 +129,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	if err != nil {
 		return h.answerError(&inv, reset.Invalid(err), nil)
 	}
-	reqs := decoded.Requests()
+	reqs := decoded.Requests
 	if ev.HTTP != nil {
 		dry, err := queryDryRun(ev.HTTP)
 		if err != nil {
@@ -147,8 +139,7 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 			reqs[i].DryRun = reqs[i].DryRun || dry
 		}
 	}
-	// Only the valid items name a SubscribeId worth checking; one outside the list still refuses the whole
-	// batch, before anything runs (docs/SECURITY.md).
+	// One SubscribeId outside the list refuses the whole batch, before anything runs (docs/SECURITY.md).
 	if err := h.authorizeSubscriptions(reqs); err != nil {
 		return h.answerError(&inv, err, reqs)
 	}
@@ -160,51 +151,29 @@ func (h *Handler) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 		}
 		return h.encodeResult(&inv, http.StatusOK, res, "")
 	}
-	out, slots := h.runBatch(ctx, decoded.Items, reqs)
+	return h.answerBatch(ctx, &inv, reqs)
+}
+
+// answerBatch runs a batch and answers it: 200 when every item succeeded, else 207 for HTTP triggers and a
+// failed invocation for timer and direct ones.
+func (h *Handler) answerBatch(ctx context.Context, inv *invocation, reqs []validate.Request) ([]byte, error) {
+	out := h.resetter.Batch(ctx, reqs)
 	for i, item := range out.Items {
-		h.logOutcome(&inv, slots[i], item.Result, item.Err)
+		h.logOutcome(inv, reqs[i], item.Result, item.Err)
 	}
 	if out.Failed == 0 {
-		return h.encodeResult(&inv, http.StatusOK, batchReply(out), "")
+		return h.encodeResult(inv, http.StatusOK, batchReply(out), "")
 	}
-	if ev.Trigger.IsHTTP() {
-		return h.encodeResult(&inv, http.StatusMultiStatus, batchReply(out), "")
+	if inv.event.Trigger.IsHTTP() {
+		return h.encodeResult(inv, http.StatusMultiStatus, batchReply(out), "")
 	}
-	// A timer or direct batch with a failed item fails the invocation, with the whole batch reply as the
-	// message: SCF then applies its retry and dead-letter policy, and a retry is safe because every reset is
-	// idempotent (items that succeeded are simply applied again).
+	// A failed item fails the invocation, with the whole batch reply as the message, so that SCF applies its
+	// retry and dead-letter policy; retrying the items that succeeded is safe (docs/RELIABILITY.md, Idempotency).
 	body, err := marshal(batchReply(out))
 	if err != nil {
 		return nil, err
 	}
 	return nil, &InvokeError{Body: body, Err: firstError(out)}
-}
-
-// runBatch runs the valid items of a batch (reqs, in order) through the use case and returns every item's
-// outcome in its own slot, an invalid item's being its InvalidParameter error: one typo must not stop the
-// other items, and the reply keeps the caller's order. slots holds the request of each slot for its log line
-// (zero for an invalid item). When no item is valid, nothing is called.
-func (h *Handler) runBatch(ctx context.Context, items []validate.Item, reqs []validate.Request) (out reset.BatchResult, slots []validate.Request) {
-	var ran reset.BatchResult
-	if len(reqs) > 0 {
-		ran = h.resetter.Batch(ctx, reqs)
-	}
-	out.Items = make([]reset.BatchItem, len(items))
-	slots = make([]validate.Request, len(items))
-	next := 0
-	for i, it := range items {
-		if it.Err != nil {
-			out.Items[i].Err = reset.Invalid(it.Err)
-			out.Failed++
-			continue
-		}
-		slots[i], out.Items[i] = reqs[next], ran.Items[next]
-		if out.Items[i].Err != nil {
-			out.Failed++
-		}
-		next++
-	}
-	return out, slots
 }
 
 func firstError(out reset.BatchResult) *reset.Error {
@@ -370,9 +339,33 @@ func dryRunError(format string, args ...any) *reset.Error {
 	return e
 }
 
-func firstForwardedFor(v string) string {
-	first, _, _ := strings.Cut(v, ",")
-	return strings.TrimSpace(first)
+// maxCallerLen bounds the caller in a log line: a client can send any X-Forwarded-For, and a 50 KB header must
+// not make a 50 KB line.
+const maxCallerLen = 64
+
+// callerOf is who called an HTTP trigger, for the log (SPEC §2): API Gateway's requestContext.sourceIp, else the
+// Function URL's x-scf-remote-addr, else the last X-Forwarded-For hop, the one the platform added (the first
+// ones are whatever the client sent). "" for other triggers.
+func callerOf(ev *HTTPEvent) string {
+	if ev == nil {
+		return ""
+	}
+	caller := ""
+	if ev.RequestContext != nil {
+		caller = ev.RequestContext.SourceIP
+	}
+	if caller == "" {
+		caller = ev.Header("x-scf-remote-addr")
+	}
+	if caller == "" {
+		hops := ev.Header("X-Forwarded-For")
+		caller = hops[strings.LastIndexByte(hops, ',')+1:]
+	}
+	caller = strings.TrimSpace(caller)
+	if len(caller) > maxCallerLen {
+		caller = strings.ToValidUTF8(caller[:maxCallerLen], "")
+	}
+	return caller
 }
 
 // safeMethod keeps a hostile method name from turning the reply into an echo chamber.

@@ -456,3 +456,55 @@ func TestBatchWithFailuresFailsNonHTTPInvocations(t *testing.T) {
 		t.Errorf("API Gateway: got %d, want 207", resp.StatusCode)
 	}
 }
+
+// TestCallerInTheLog: the caller logged is requestContext.sourceIp, else x-scf-remote-addr, else the last
+// X-Forwarded-For hop (the one the platform added), at most 64 bytes. Regression: the first, client-chosen hop
+// was logged, uncapped, so a 50 KB header made a 50 KB log line.
+func TestCallerInTheLog(t *testing.T) {
+	long := strings.Repeat("9", 50<<10)
+	tests := []struct {
+		name string
+		ev   *HTTPEvent
+		want string
+	}{
+		{"not HTTP", nil, ""},
+		{"sourceIp first", &HTTPEvent{RequestContext: &HTTPRequestContext{SourceIP: "203.0.113.7"},
+			Headers: Headers{"x-scf-remote-addr": "198.51.100.1", "X-Forwarded-For": "10.0.0.1, 192.0.2.9"}}, "203.0.113.7"},
+		{"x-scf-remote-addr without a requestContext", &HTTPEvent{
+			Headers: Headers{"X-SCF-Remote-Addr": "198.51.100.1", "X-Forwarded-For": "10.0.0.1, 192.0.2.9"}}, "198.51.100.1"},
+		{"empty sourceIp falls through", &HTTPEvent{RequestContext: &HTTPRequestContext{},
+			Headers: Headers{"x-scf-remote-addr": "198.51.100.1"}}, "198.51.100.1"},
+		{"the last X-Forwarded-For hop", &HTTPEvent{Headers: Headers{"x-forwarded-for": "1.2.3.4, 10.0.0.1,192.0.2.9 "}}, "192.0.2.9"},
+		{"one hop", &HTTPEvent{Headers: Headers{"X-Forwarded-For": "192.0.2.9"}}, "192.0.2.9"},
+		{"a 50 KB hop is capped", &HTTPEvent{Headers: Headers{"X-Forwarded-For": "1.2.3.4, " + long}}, long[:maxCallerLen]},
+		{"a 50 KB first hop is not logged", &HTTPEvent{Headers: Headers{"X-Forwarded-For": long + ", 192.0.2.9"}}, "192.0.2.9"},
+		{"a 50 KB sourceIp is capped", &HTTPEvent{RequestContext: &HTTPRequestContext{SourceIP: long}}, long[:maxCallerLen]},
+		{"none", &HTTPEvent{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := callerOf(tt.ev); got != tt.want {
+				t.Errorf("callerOf = %.80q (%d bytes), want %.80q", got, len(got), tt.want)
+			}
+		})
+	}
+
+	// Through Invoke: the log line stays short whatever X-Forwarded-For holds.
+	h, logs := newTestHandler(t, Options{APIToken: testToken})
+	var ev map[string]any
+	if err := json.Unmarshal(readEvent(t, "url-reset-latest.json"), &ev); err != nil {
+		t.Fatal(err)
+	}
+	ev["headers"] = map[string]string{"X-Forwarded-For": long + ", " + long} // and no token: a 401, still logged
+	event, _ := json.Marshal(ev)
+	if _, err := h.Invoke(context.Background(), event); err != nil {
+		t.Fatal(err)
+	}
+	var line map[string]any
+	if err := json.Unmarshal(bytes.TrimSpace(logs.Bytes()), &line); err != nil {
+		t.Fatalf("want one JSON log line: %v: %.300s", err, logs.String())
+	}
+	if line["caller"] != long[:maxCallerLen] || logs.Len() > 4<<10 {
+		t.Errorf("logged caller %.80v in a line of %d bytes, want the capped last hop in a short line", line["caller"], logs.Len())
+	}
+}

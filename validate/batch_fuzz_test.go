@@ -11,20 +11,21 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 )
 
 // FuzzBatch puts fuzzed items inside {"Resets":[...]} (the item text repeated 1 to 64 times, so the 50-item
 // limit is crossed too) and runs Decode. Invariants:
 //   - it never panics;
-//   - on failure (a problem of the batch as a whole) err is an *Error, no item is returned, and every FieldError
-//     names Resets itself, the payload as a whole (payload: not JSON, not UTF-8, nested too deeply) or a
-//     top-level key the document really has (an item text such as `], "x": [` closes the array early); never an
-//     item (Resets[i]...): an item's problems are that item's own;
-//   - on success it is a batch with one item per element of Resets as encoding/json reads it (1 to 50), and each
-//     item is what the element decodes to alone: a valid item satisfies every rule of SPEC §3 as checkRequest
-//     below states it (written independently of the validator, so the two cannot share a bug) and equals what
-//     Payload makes of the element; an invalid one has the problems Payload finds in the element, each under
-//     the item's own path Resets[i], and no request (checkItems).
+//   - on failure err is an *Error, no request is returned, and every FieldError names Resets itself, the payload
+//     as a whole (payload: not JSON, not UTF-8, nested too deeply), a top-level key the document really has (an
+//     item text such as `], "x": [` closes the array early), or an item Resets[i] of the array;
+//   - the batch is validated whole (SPEC §3): when its shape is right (1 to 50 elements), it is refused exactly
+//     when some element is refused alone, and then its FieldErrors are, in order, every element's own problems
+//     (those Payload finds in it) under the element's path Resets[i];
+//   - on success it is a batch with one request per element of Resets as encoding/json reads it (1 to 50), each
+//     satisfying every rule of SPEC §3 as checkRequest below states it (written independently of the
+//     validator, so the two cannot share a bug) and equal to what Payload makes of the element alone.
 func FuzzBatch(f *testing.F) {
 	for _, seed := range []struct {
 		items  string
@@ -72,93 +73,81 @@ func FuzzBatch(f *testing.F) {
 				if fe.Field == "" || fe.Rule == "" || fe.Message == "" {
 					t.Fatalf("incomplete FieldError %+v", fe)
 				}
-				if fe.Field == "Resets" || fe.Field == rootFieldName || keys[fe.Field] {
+				if fe.Field == "Resets" || fe.Field == rootFieldName || keys[fe.Field] || strings.HasPrefix(fe.Field, "Resets[") {
 					continue
 				}
-				t.Fatalf("FieldError %+v names neither Resets, the payload nor a top-level key (have %v)", fe, keys)
+				t.Fatalf("FieldError %+v names neither Resets, an item, the payload nor a top-level key (have %v)", fe, keys)
 			}
-			if d.Items != nil {
-				t.Fatalf("items %+v returned with an error", d.Items)
+			if d.Requests != nil {
+				t.Fatalf("requests %+v returned with an error", d.Requests)
+			}
+		}
+		var parsed struct{ Resets []json.RawMessage }
+		if !utf8.Valid(data) || json.Unmarshal(data, &parsed) != nil || len(parsed.Resets) < 1 || len(parsed.Resets) > maxBatch ||
+			len(topLevelKeys(data)) != 1 || bytes.Count(data, []byte(`"Resets"`)) != 1 {
+			if err == nil {
+				t.Fatalf("Decode accepted a batch of the wrong shape (%d elements)", len(parsed.Resets))
 			}
 			return
+		}
+		var want []string // every element's own problems, under its path
+		for i, raw := range parsed.Resets {
+			path := "Resets[" + strconv.Itoa(i) + "]"
+			if raw[0] != '{' {
+				want = append(want, path+":"+ruleType)
+				continue
+			}
+			if _, aloneErr := Payload(raw, now); aloneErr != nil {
+				for _, fe := range aloneErr.(*Error).Fields {
+					want = append(want, path+"."+fe.Field+":"+fe.Rule+":"+fe.Message)
+				}
+			}
+		}
+		if err != nil {
+			var got []string
+			for _, fe := range err.(*Error).Fields {
+				if strings.HasPrefix(fe.Field, "Resets[") && !strings.Contains(fe.Field, ".") {
+					got = append(got, fe.Field+":"+fe.Rule)
+					continue
+				}
+				path, _, _ := strings.Cut(fe.Field, ".")
+				got = append(got, fe.Field+":"+fe.Rule+":"+strings.TrimPrefix(fe.Message, path+"."))
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("the batch's problems are not its items' own:\nbatch %q\nitems %q", got, want)
+			}
+			return
+		}
+		if len(want) > 0 {
+			t.Fatalf("Decode accepted a batch whose items have problems %q", want)
 		}
 		if !d.Batch {
 			t.Fatalf("a document with Resets decoded as a single reset")
 		}
-		var parsed struct{ Resets []json.RawMessage }
-		if err := json.Unmarshal(data, &parsed); err != nil {
-			t.Fatalf("Decode accepted a batch encoding/json cannot read: %v", err)
+		if len(d.Requests) != len(parsed.Resets) {
+			t.Fatalf("got %d requests for the %d elements of Resets, want one each", len(d.Requests), len(parsed.Resets))
 		}
-		if len(d.Items) != len(parsed.Resets) || len(d.Items) < 1 || len(d.Items) > maxBatch {
-			t.Fatalf("got %d items for the %d elements of Resets, want one each, 1 to %d", len(d.Items), len(parsed.Resets), maxBatch)
-		}
-		checkItems(t, d, now)
-		for i, it := range d.Items {
+		checkRequests(t, d, now)
+		for i, req := range d.Requests {
 			alone, aloneErr := Payload(parsed.Resets[i], now)
-			switch {
-			case it.Err == nil && aloneErr != nil:
-				t.Fatalf("Resets[%d] is valid in the batch, not alone: %v", i, aloneErr)
-			case it.Err == nil && !reflect.DeepEqual(alone, it.Request):
-				t.Fatalf("Resets[%d] decodes differently alone:\nin the batch %+v\nalone        %+v", i, it.Request, alone)
-			case it.Err != nil && aloneErr == nil:
-				t.Fatalf("Resets[%d] is invalid in the batch (%v), valid alone", i, it.Err)
-			case it.Err != nil && parsed.Resets[i][0] == '{':
-				// The same rules broken, only the path differs (the suggestions for an unknown key too: an item
-				// is told about the reset fields, as a single Payload is).
-				path := "Resets[" + strconv.Itoa(i) + "]."
-				var in, out []string
-				for _, fe := range it.Err.Fields {
-					in = append(in, strings.TrimPrefix(fe.Field, path)+":"+fe.Rule+":"+strings.TrimPrefix(fe.Message, path))
-				}
-				for _, fe := range aloneErr.(*Error).Fields {
-					out = append(out, fe.Field+":"+fe.Rule+":"+fe.Message)
-				}
-				if !reflect.DeepEqual(in, out) {
-					t.Fatalf("Resets[%d] has other problems in the batch than alone:\nbatch %q\nalone %q", i, in, out)
-				}
+			if aloneErr != nil || !reflect.DeepEqual(alone, req) {
+				t.Fatalf("Resets[%d] decodes differently alone:\nin the batch %+v\nalone        %+v (%v)", i, req, alone, aloneErr)
 			}
 		}
 	})
 }
 
-// checkItems states what every successful Decode returns: 1 to 50 items (exactly 1, valid, for a single reset);
-// a valid item satisfies checkRequest; an invalid one (only in a batch) has no request and an *Error whose
-// complete FieldErrors all name its own path: Resets[i] itself or a field below it, never another item's.
-func checkItems(t *testing.T, d Decoded, now time.Time) {
+// checkRequests states what every successful Decode returns: 1 to 50 requests (exactly 1 for a single reset),
+// each satisfying checkRequest.
+func checkRequests(t *testing.T, d Decoded, now time.Time) {
 	t.Helper()
-	if len(d.Items) == 0 || len(d.Items) > maxBatch || !d.Batch && len(d.Items) != 1 {
-		t.Fatalf("got %d items (batch %v), want 1 to %d, and 1 for a single reset", len(d.Items), d.Batch, maxBatch)
+	if len(d.Requests) == 0 || len(d.Requests) > maxBatch || !d.Batch && len(d.Requests) != 1 {
+		t.Fatalf("got %d requests (batch %v), want 1 to %d, and 1 for a single reset", len(d.Requests), d.Batch, maxBatch)
 	}
-	valid := 0
-	for i, it := range d.Items {
-		if it.Err == nil {
-			valid++
-			if err := checkRequest(it.Request, now); err != nil {
-				t.Fatalf("item %d %+v breaks a rule: %v", i, it.Request, err)
-			}
-			continue
+	for i, req := range d.Requests {
+		if err := checkRequest(req, now); err != nil {
+			t.Fatalf("request %d %+v breaks a rule: %v", i, req, err)
 		}
-		if !d.Batch {
-			t.Fatalf("a single reset decoded as an invalid item without an error: %v", it.Err)
-		}
-		if !reflect.DeepEqual(it.Request, Request{}) {
-			t.Fatalf("invalid item %d carries a request %+v", i, it.Request)
-		}
-		if len(it.Err.Fields) == 0 || it.Err.Message == "" {
-			t.Fatalf("item %d: an *Error without FieldErrors or a message: %+v", i, it.Err)
-		}
-		path := "Resets[" + strconv.Itoa(i) + "]"
-		for _, fe := range it.Err.Fields {
-			if fe.Field == "" || fe.Rule == "" || fe.Message == "" {
-				t.Fatalf("item %d: incomplete FieldError %+v", i, fe)
-			}
-			if fe.Field != path && !strings.HasPrefix(fe.Field, path+".") {
-				t.Fatalf("item %d: FieldError %+v is not under %s", i, fe, path)
-			}
-		}
-	}
-	if got := len(d.Requests()); got != valid {
-		t.Fatalf("Requests() has %d requests for %d valid items", got, valid)
 	}
 }
 
@@ -196,6 +185,8 @@ func checkRequest(r Request, now time.Time) error {
 	case !strings.HasPrefix(r.ConsumerGroupName, "consumer-grp-"+r.SubscribeID+"-") ||
 		len(r.ConsumerGroupName) == len("consumer-grp-"+r.SubscribeID+"-"):
 		return fmt.Errorf("ConsumerGroupName %q is not the full name of a group of %s", r.ConsumerGroupName, r.SubscribeID)
+	case strings.HasPrefix(strings.TrimPrefix(r.ConsumerGroupName, "consumer-grp-"+r.SubscribeID+"-"), "consumer-grp-"):
+		return fmt.Errorf("ConsumerGroupName %q is nested: its short part is a full name", r.ConsumerGroupName)
 	case r.AllPartitions == (len(r.PartitionNos) > 0):
 		return fmt.Errorf("AllPartitions %v with %d PartitionNos: exactly one of them", r.AllPartitions, len(r.PartitionNos))
 	case len(r.PartitionNos) > 1024:

@@ -30,9 +30,9 @@ func TestDecodeBatchValid(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
-			reqs := d.Requests()
-			if !d.Batch || len(d.Items) != n || len(reqs) != n {
-				t.Fatalf("Decode = %d items, %d requests, batch %v; want %d, %d, true", len(d.Items), len(reqs), d.Batch, n, n)
+			reqs := d.Requests
+			if !d.Batch || len(reqs) != n {
+				t.Fatalf("Decode = %d requests, batch %v; want %d, true", len(reqs), d.Batch, n)
 			}
 			want := baseRequest()
 			if n > 1 && !reflect.DeepEqual(reqs[0], want) {
@@ -48,8 +48,8 @@ func TestDecodeBatchValid(t *testing.T) {
 
 func TestDecodeSingleIsNotBatch(t *testing.T) {
 	d, err := Decode([]byte(payload()), now)
-	if err != nil || d.Batch || len(d.Items) != 1 || d.Items[0].Err != nil || !reflect.DeepEqual(d.Items[0].Request, baseRequest()) {
-		t.Fatalf("Decode = %+v, %v; want one valid item, not a batch", d, err)
+	if err != nil || d.Batch || len(d.Requests) != 1 || !reflect.DeepEqual(d.Requests[0], baseRequest()) {
+		t.Fatalf("Decode = %+v, %v; want one request, not a batch", d, err)
 	}
 }
 
@@ -93,8 +93,8 @@ func TestDecodeBatchInvalid(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d, err := Decode([]byte(tt.json), now)
-			if d.Items != nil || !d.Batch {
-				t.Errorf("Decode = %d items, batch %v; want none, true", len(d.Items), d.Batch)
+			if d.Requests != nil || !d.Batch {
+				t.Errorf("Decode = %d requests, batch %v; want none, true", len(d.Requests), d.Batch)
 			}
 			var e *Error
 			if !errors.As(err, &e) {
@@ -112,87 +112,57 @@ func TestDecodeBatchInvalid(t *testing.T) {
 	}
 }
 
-// TestDecodeBatchInvalidItems: each item is validated on its own. An invalid item is an Item with an Err whose
-// fields all sit under its own path; the valid items around it decode as they would alone, in order.
-func TestDecodeBatchInvalidItems(t *testing.T) {
-	latest := baseRequest()
-	latest.ResetMode = "latest"
+// TestBatchWithOneInvalidItemRunsNothing (SPEC §3): a batch is validated whole. One invalid item refuses the
+// whole batch with every problem of every item, each under its item's path, and no request is returned, so no
+// item runs. (It used to run the valid items and answer 207 with the invalid one as its own slot; a timer batch
+// with a typo then re-ran its valid items on every SCF retry.)
+func TestBatchWithOneInvalidItemRunsNothing(t *testing.T) {
 	tests := []struct {
-		name  string
-		json  string
-		valid map[int]Request  // the valid items by index
-		want  map[int][]string // Field:Rule of each invalid item's problems, in order
-		msgs  map[int][]string // each appears in that item's Err.Error()
+		name string
+		json string
+		want []string // Field:Rule of every problem, in order
+		msgs []string // each appears in Error()
 	}{
 		{"one invalid among valid ones", batchOf(payload(), payload("ResetMode", `"earlist"`), payload("ResetMode", `"latest"`)),
-			map[int]Request{0: baseRequest(), 2: latest},
-			map[int][]string{1: {"Resets[1].ResetMode:oneof"}},
-			map[int][]string{1: {`Resets[1].ResetMode must be one of earliest, latest, datetime; got "earlist"`}}},
-		{"item not an object", batchOf(payload(), `"x"`), map[int]Request{0: baseRequest()},
-			map[int][]string{1: {"Resets[1]:type"}}, map[int][]string{1: {"Resets[1] must be a JSON object (one reset); got a string"}}},
-		{"null item", batchOf(`null`), nil, map[int][]string{0: {"Resets[0]:type"}}, map[int][]string{0: {"got null"}}},
+			[]string{"Resets[1].ResetMode:oneof"},
+			[]string{`Resets[1].ResetMode must be one of earliest, latest, datetime; got "earlist"`}},
+		{"item not an object", batchOf(payload(), `"x"`),
+			[]string{"Resets[1]:type"}, []string{"Resets[1] must be a JSON object (one reset); got a string"}},
+		{"null item", batchOf(`null`), []string{"Resets[0]:type"}, []string{"got null"}},
 		{
 			"mixed valid and invalid items",
 			batchOf(payload(), payload("ResetMode", `"earlist"`), `3`, payload(), payload("ResetMod", `"x"`, "PartitionNos", `[1.5]`)),
-			map[int]Request{0: baseRequest(), 3: baseRequest()},
-			map[int][]string{1: {"Resets[1].ResetMode:oneof"}, 2: {"Resets[2]:type"}, 4: {"Resets[4].PartitionNos[0]:type", "Resets[4].ResetMod:unknown"}},
-			map[int][]string{4: {"Resets[4].ResetMod: unknown field; did you mean ResetMode?"}},
+			[]string{"Resets[1].ResetMode:oneof", "Resets[2]:type", "Resets[4].PartitionNos[0]:type", "Resets[4].ResetMod:unknown"},
+			[]string{"Resets[4].ResetMod: unknown field; did you mean ResetMode?"},
 		},
-		{"every item invalid", batchOf(`{}`, `[]`), nil,
-			map[int][]string{0: {"Resets[0].SubscribeId:required", "Resets[0].TopicName:required", "Resets[0].ConsumerGroupName:required",
-				"Resets[0].PartitionNos:required_without", "Resets[0].ResetMode:required"}, 1: {"Resets[1]:type"}}, nil},
+		{"every item invalid", batchOf(`{}`, `[]`),
+			[]string{"Resets[0].SubscribeId:required", "Resets[0].TopicName:required", "Resets[0].ConsumerGroupName:required",
+				"Resets[0].PartitionNos:required_without", "Resets[0].ResetMode:required", "Resets[1]:type"}, nil},
 		{"datetime in an item", batchOf(payload(), payload("ResetMode", `"datetime"`, "ResetDatetime", `"2099-01-01 00:00:00"`)),
-			map[int]Request{0: baseRequest()},
-			map[int][]string{1: {"Resets[1].ResetDatetime:future"}}, map[int][]string{1: {"Resets[1].ResetDatetime must not be more than 1 minute in the future"}}},
-		{"duplicate key in an item", batchOf(strings.TrimSuffix(payload(), "}") + `, "DryRun": true, "DryRun": false}`), nil,
-			map[int][]string{0: {"Resets[0].DryRun:duplicate"}}, map[int][]string{0: {"Resets[0].DryRun appears more than once"}}},
+			[]string{"Resets[1].ResetDatetime:future"}, []string{"Resets[1].ResetDatetime must not be more than 1 minute in the future"}},
+		{"duplicate key in an item", batchOf(strings.TrimSuffix(payload(), "}") + `, "DryRun": true, "DryRun": false}`),
+			[]string{"Resets[0].DryRun:duplicate"}, []string{"Resets[0].DryRun appears more than once"}},
 		{"50 items, the last invalid", batchOf(append(repeat(payload(), 49), `{"ResetMode": "latest"}`)...),
-			func() map[int]Request {
-				m := map[int]Request{}
-				for i := range 49 {
-					m[i] = baseRequest()
-				}
-				return m
-			}(),
-			map[int][]string{49: {"Resets[49].SubscribeId:required", "Resets[49].TopicName:required", "Resets[49].ConsumerGroupName:required",
-				"Resets[49].PartitionNos:required_without"}}, nil},
+			[]string{"Resets[49].SubscribeId:required", "Resets[49].TopicName:required", "Resets[49].ConsumerGroupName:required",
+				"Resets[49].PartitionNos:required_without"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			d, err := Decode([]byte(tt.json), now)
-			if err != nil {
-				t.Fatalf("Decode: %v; want the problems per item", err)
+			if d.Requests != nil || !d.Batch {
+				t.Errorf("Decode = %d requests, batch %v; want none, true", len(d.Requests), d.Batch)
 			}
-			if !d.Batch || len(d.Items) != len(tt.valid)+len(tt.want) {
-				t.Fatalf("Decode = %d items, batch %v; want %d, true", len(d.Items), d.Batch, len(tt.valid)+len(tt.want))
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("err = %v, want *Error", err)
 			}
-			var wantReqs []Request
-			for i, it := range d.Items {
-				if want, ok := tt.valid[i]; ok {
-					if it.Err != nil || !reflect.DeepEqual(it.Request, want) {
-						t.Errorf("item %d = %+v, %v; want %+v", i, it.Request, it.Err, want)
-					}
-					wantReqs = append(wantReqs, want)
-					continue
-				}
-				if it.Err == nil {
-					t.Errorf("item %d = %+v; want an error", i, it.Request)
-					continue
-				}
-				if !reflect.DeepEqual(it.Request, Request{}) {
-					t.Errorf("invalid item %d carries a request %+v", i, it.Request)
-				}
-				if got := fieldRules(t, it.Err.Fields); !reflect.DeepEqual(got, tt.want[i]) {
-					t.Errorf("item %d fields:\ngot  %v\nwant %v", i, got, tt.want[i])
-				}
-				for _, m := range tt.msgs[i] {
-					if !strings.Contains(it.Err.Error(), m) {
-						t.Errorf("item %d: Error() = %q\ndoes not contain %q", i, it.Err.Error(), m)
-					}
-				}
+			if got := fieldRules(t, e.Fields); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("fields:\ngot  %v\nwant %v", got, tt.want)
 			}
-			if got := d.Requests(); !reflect.DeepEqual(got, append([]Request{}, wantReqs...)) {
-				t.Errorf("Requests() = %+v\nwant %+v", got, wantReqs)
+			for _, m := range tt.msgs {
+				if !strings.Contains(e.Error(), m) {
+					t.Errorf("Error() = %q\ndoes not contain %q", e.Error(), m)
+				}
 			}
 		})
 	}

@@ -31,6 +31,10 @@ var beijing = sync.OnceValue(func() *time.Location {
 // apiLayout (no negative or five-digit years).
 var minDatetime = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// Beijing is the zone of every time the API reads or writes: the one home of it, for the tools that print such
+// times too (the emulator keeps its own, since it imports nothing of ours).
+func Beijing() *time.Location { return beijing() }
+
 // BeijingTime formats t as the API's "YYYY-MM-DD hh:mm:ss" in Asia/Shanghai.
 func BeijingTime(t time.Time) string {
 	return t.In(beijing()).Format(apiLayout)

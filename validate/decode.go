@@ -64,41 +64,23 @@ func boolInto(field func(*fields) *bool) func(*itemDecoder, []byte) bool {
 	}
 }
 
-// Decoded is a payload as Decode read it: one reset, or the items of a batch in their order.
+// Decoded is a payload as Decode read it: one reset, or the items of a batch in their order, all valid.
 type Decoded struct {
 	// Batch is true for {"Resets": [...]}: the caller answers with one result per item.
 	Batch bool
-	// Items has one entry per reset: exactly one, always valid, for a single reset (whose problems are
-	// Decode's error); 1 to 50 for a batch, each valid or not on its own.
-	Items []Item
-}
-
-// Item is one reset of a payload: either Request, valid and normalised, or Err naming every rule the item
-// breaks, each field under the item's path (Resets[1].ResetMode), with Request left zero.
-type Item struct {
-	Request Request
-	Err     *Error
-}
-
-// Requests returns the requests of the valid items, in order.
-func (d Decoded) Requests() []Request {
-	reqs := make([]Request, 0, len(d.Items))
-	for _, it := range d.Items {
-		if it.Err == nil {
-			reqs = append(reqs, it.Request)
-		}
-	}
-	return reqs
+	// Requests has one entry per reset, valid and normalised: exactly one for a single reset, 1 to 50 for a batch.
+	Requests []Request
 }
 
 // Decode parses a payload that is either one reset object or a batch {"Resets":[...]} (1–50 items), validates and
 // normalises it. now is the invocation time (for now-<duration> and the future check).
 //
-// An object with a Resets key is a batch; it may hold nothing else. err is a problem of the payload as a whole:
-// not one JSON object, a single reset that breaks a rule, or a batch whose shape is wrong (Resets given twice
-// or beside other keys, not an array, 0 or more than 50 items); its items are then not checked. Otherwise each
-// item of a batch is validated on its own, so one typo does not stop the other items: an invalid item is an
-// Item with Err. Decoded.Batch tells the caller which shape it got, also when err is not nil.
+// An object with a Resets key is a batch; it may hold nothing else. A batch is validated whole before anything
+// runs: err names every rule any item breaks, each field under its item's path (Resets[1].ResetMode), so one
+// typo refuses the batch instead of leaving it half applied (and a timer's retries re-running its valid half).
+// A batch whose shape is wrong (Resets given twice or beside other keys, not an array, 0 or more than 50 items)
+// is refused with that alone; its items are then not checked. Decoded.Batch tells the caller which shape it
+// got, also when err is not nil.
 func Decode(data []byte, now time.Time) (Decoded, error) {
 	obj, problem := checkDocument(data)
 	if problem != nil {
@@ -117,13 +99,13 @@ func Decode(data []byte, now time.Time) (Decoded, error) {
 		if len(problems) > 0 {
 			return Decoded{}, newError(problems)
 		}
-		return Decoded{Items: []Item{{Request: req}}}, nil
+		return Decoded{Requests: []Request{req}}, nil
 	}
-	items, problems := decodeBatch(ms, now)
+	reqs, problems := decodeBatch(ms, now)
 	if len(problems) > 0 {
 		return Decoded{Batch: true}, newError(problems)
 	}
-	return Decoded{Batch: true, Items: items}, nil
+	return Decoded{Batch: true, Requests: reqs}, nil
 }
 
 // Payload decodes exactly one reset object (a batch is refused: Resets is not a field of a reset).
@@ -139,10 +121,10 @@ func Payload(data []byte, now time.Time) (Request, error) {
 	return req, nil
 }
 
-// decodeBatch decodes the members of a batch object. problems are those of the batch as a whole; when there are
-// any, the items are not checked: a batch that cannot run is not worth checking one by one, and its reply is
-// one error, not a result per item.
-func decodeBatch(ms []member, now time.Time) ([]Item, []FieldError) {
+// decodeBatch decodes the members of a batch object: its requests, or every problem of the batch and its items.
+// When the batch's own shape is wrong its items are not checked: a batch that cannot run is not worth checking
+// one by one.
+func decodeBatch(ms []member, now time.Time) ([]Request, []FieldError) {
 	var problems []FieldError
 	var resets []byte
 	count := make(map[string]int, len(ms))
@@ -176,22 +158,22 @@ func decodeBatch(ms []member, now time.Time) ([]Item, []FieldError) {
 	if len(problems) > 0 {
 		return nil, problems
 	}
-	items := make([]Item, len(raws))
+	reqs := make([]Request, len(raws))
 	for i, raw := range raws {
 		path := "Resets[" + strconv.Itoa(i) + "]"
 		if raw[0] != '{' {
-			items[i].Err = newError([]FieldError{{Field: path, Rule: ruleType,
-				Message: path + " must be a JSON object (one reset); got " + kindOf(raw)}})
+			problems = append(problems, FieldError{Field: path, Rule: ruleType,
+				Message: path + " must be a JSON object (one reset); got " + kindOf(raw)})
 			continue
 		}
 		req, itemProblems := decodeReset(objectMembers(raw), path+".", now, fieldNames)
-		if len(itemProblems) > 0 {
-			items[i].Err = newError(itemProblems)
-			continue
-		}
-		items[i].Request = req
+		problems = append(problems, itemProblems...)
+		reqs[i] = req
 	}
-	return items, nil
+	if len(problems) > 0 {
+		return nil, problems
+	}
+	return reqs, nil
 }
 
 // itemDecoder is what decodeReset has learnt of one reset object so far.

@@ -53,23 +53,31 @@ const maxQuoted = 64
 
 // quote renders a caller's value for a message: quoted (so blanks and control characters show) and shortened.
 func quote(s string) string {
-	if len(s) > maxQuoted {
-		cut := maxQuoted
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		return strconv.Quote(s[:cut]) + "…"
+	if short, cut := bound(s); cut {
+		return strconv.Quote(short) + "…"
 	}
 	return strconv.Quote(s)
 }
 
-// Shorten bounds already-rendered text (a number, a name) for a message to maxQuoted bytes, cut on a character
-// boundary. Exported so that the handler bounds what it echoes as this package does.
+// Shorten bounds already-rendered text (a number, a name) for a message as quote does. Exported so that the
+// handler bounds what it echoes as this package does.
 func Shorten(s string) string {
-	if len(s) > maxQuoted {
-		return strings.ToValidUTF8(s[:maxQuoted], "") + "…"
+	if short, cut := bound(s); cut {
+		return short + "…"
 	}
 	return s
+}
+
+// bound cuts s to at most maxQuoted bytes, at the start of a character; cut reports whether it had to.
+func bound(s string) (short string, cut bool) {
+	if len(s) <= maxQuoted {
+		return s, false
+	}
+	end := maxQuoted
+	for end > 0 && !utf8.RuneStart(s[end]) {
+		end--
+	}
+	return s[:end], true
 }
 
 // displayKey renders a key for a message: as is when it reads like a field name, quoted otherwise.

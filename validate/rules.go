@@ -17,7 +17,7 @@ import (
 type fields struct {
 	SubscribeID       string  `json:"SubscribeId" validate:"required,max=64,subscribeid"`
 	TopicName         string  `json:"TopicName" validate:"required,max=249,kafkaname"`
-	ConsumerGroupName string  `json:"ConsumerGroupName" validate:"required,max=249,kafkaname,groupname,groupsubs"`
+	ConsumerGroupName string  `json:"ConsumerGroupName" validate:"required,max=249,kafkaname,groupname,groupsubs,groupnested"`
 	PartitionNos      []int64 `json:"PartitionNos" validate:"required_without=AllPartitions,excluded_with=AllPartitions,omitempty,min=1,max=1024,unique,dive,min=0,max=2147483647"`
 	AllPartitions     bool    `json:"AllPartitions"`
 	ResetMode         string  `json:"ResetMode" validate:"required,oneof=earliest latest datetime"`
@@ -31,6 +31,10 @@ const maxPartitions = 1024
 
 // groupPrefix starts every full consumer-group name: consumer-grp-<SubscribeId>-<name>.
 const groupPrefix = "consumer-grp-"
+
+// GroupPrefix is what the full name of every consumer group of subscription subs starts with:
+// consumer-grp-<SubscribeId>-, followed by the group's short name.
+func GroupPrefix(subs string) string { return groupPrefix + subs + "-" }
 
 // validatorInstance is the one validator: building it and caching the struct's tags is the expensive part, so
 // it happens once, on first use rather than at init, to keep it out of the cold start of invocations that
@@ -50,6 +54,7 @@ var validatorInstance = sync.OnceValue(func() *validator.Validate {
 		"kafkaname":   func(fl validator.FieldLevel) bool { return isKafkaName(fl.Field().String()) },
 		"groupname":   func(fl validator.FieldLevel) bool { return endsAlnum(fl.Field().String()) },
 		"groupsubs":   groupOfSubscription,
+		"groupnested": notNested,
 		"region":      func(fl validator.FieldLevel) bool { return IsRegion(fl.Field().String()) },
 	} {
 		if err := v.RegisterValidation(tag, fn); err != nil {
@@ -122,7 +127,7 @@ func IsRegion(s string) bool {
 // another subscription. A name that does not start with consumer-grp- is a short name.
 func fullGroupName(subs, group string) string {
 	if !strings.HasPrefix(group, groupPrefix) {
-		return groupPrefix + subs + "-" + group
+		return GroupPrefix(subs) + group
 	}
 	if belongsTo(subs, group) {
 		return group
@@ -132,8 +137,18 @@ func fullGroupName(subs, group string) string {
 
 // belongsTo reports whether the full group name group is consumer-grp-<subs>-<something>.
 func belongsTo(subs, group string) bool {
-	rest := group[len(groupPrefix):]
-	return len(rest) > len(subs)+1 && strings.HasPrefix(rest, subs) && rest[len(subs)] == '-'
+	prefix := GroupPrefix(subs)
+	return len(group) > len(prefix) && strings.HasPrefix(group, prefix)
+}
+
+// notNested refuses a full name whose own short part starts with consumer-grp- again
+// (consumer-grp-<subs>-consumer-grp-<subs>-g2): no group is named so on purpose, and a lookup that tolerated it
+// would find another group (...-g2) and answer with that group's state.
+func notNested(fl validator.FieldLevel) bool {
+	group := fl.Field().String()
+	subs := fl.Parent().FieldByName("SubscribeID").String()
+	short, ok := strings.CutPrefix(group, GroupPrefix(subs))
+	return !ok || !strings.HasPrefix(short, groupPrefix)
 }
 
 // groupOfSubscription refuses a full group name of another subscription: resetting it through this SubscribeId
@@ -212,8 +227,11 @@ func sentence(fe validator.FieldError, f *fields, orig originals) string {
 	case "groupname":
 		return "must end with a letter or digit; got " + quote(orig.group)
 	case "groupsubs":
-		return "is the full name of a group of another subscription (it does not start with " + groupPrefix + f.SubscribeID +
-			"-); got " + quote(orig.group) + `; give the short name (such as "1") or the full name of a group of ` + f.SubscribeID
+		return "is the full name of a group of another subscription (it does not start with " + GroupPrefix(f.SubscribeID) +
+			"); got " + quote(orig.group) + `; give the short name (such as "1") or the full name of a group of ` + f.SubscribeID
+	case "groupnested":
+		return "is a full name whose short part starts with " + groupPrefix + " again; got " + quote(orig.group) +
+			`; give the short name (such as "1") or the full name ` + GroupPrefix(f.SubscribeID) + "<name> once"
 	case "region":
 		return "must be a region name such as ap-guangzhou or na-siliconvalley; got " + quote(f.Region)
 	}

@@ -129,8 +129,8 @@ func TestPayloadValid(t *testing.T) {
 				t.Errorf("Payload:\ngot  %+v\nwant %+v", got, want)
 			}
 			d, err := Decode([]byte(tt.json), now)
-			if err != nil || d.Batch || len(d.Items) != 1 || d.Items[0].Err != nil || !reflect.DeepEqual(d.Items[0].Request, want) {
-				t.Errorf("Decode = %+v, %v; want one valid item %+v, not a batch", d, err, want)
+			if err != nil || d.Batch || len(d.Requests) != 1 || !reflect.DeepEqual(d.Requests[0], want) {
+				t.Errorf("Decode = %+v, %v; want one request %+v, not a batch", d, err, want)
 			}
 		})
 	}
@@ -171,6 +171,11 @@ func TestPayloadInvalid(t *testing.T) {
 		{"group of another subscription", payload("ConsumerGroupName", `"consumer-grp-subs-other0001-1"`), "ConsumerGroupName", "groupsubs",
 			[]string{"another subscription", `got "consumer-grp-subs-other0001-1"`, "consumer-grp-" + subs + "-"}},
 		{"group of a subscription that extends ours", payload("ConsumerGroupName", `"consumer-grp-`+subs+`x-1"`), "ConsumerGroupName", "groupsubs", []string{"another subscription"}},
+		// Regression: a nested full name passed, and the precheck's short-name fallback found ...-g2 instead.
+		{"nested full name", payload("ConsumerGroupName", `"consumer-grp-`+subs+`-consumer-grp-`+subs+`-g2"`), "ConsumerGroupName", "groupnested",
+			[]string{"starts with consumer-grp- again", `got "consumer-grp-` + subs + `-consumer-grp-`}},
+		{"nested full name of another subscription", payload("ConsumerGroupName", `"consumer-grp-`+subs+`-consumer-grp-subs-other0001-1"`), "ConsumerGroupName", "groupnested",
+			[]string{"starts with consumer-grp- again"}},
 		{"full group name without a short name", payload("ConsumerGroupName", `"consumer-grp-`+subs+`-"`), "ConsumerGroupName", "groupname", []string{"must end with a letter or digit"}},
 		{"group too long as a full name", payload("ConsumerGroupName", `"`+strings.Repeat("g", 240)+`"`), "ConsumerGroupName", "max", []string{"at most 249 characters as the full name", "got 269"}},
 		{"group a boolean", payload("ConsumerGroupName", `true`), "ConsumerGroupName", "type", []string{"must be a string; got a boolean"}},
@@ -273,8 +278,8 @@ func runInvalid(t *testing.T, tests []invalidCase) {
 			// Decode says the same about a single payload, except that it also suggests Resets.
 			if tt.rule != ruleUnknown {
 				d, err := Decode([]byte(tt.json), now)
-				if d.Items != nil {
-					t.Errorf("Decode returned items %+v with an error", d.Items)
+				if d.Requests != nil {
+					t.Errorf("Decode returned requests %+v with an error", d.Requests)
 				}
 				checkFirst(t, err, tt.field, tt.rule, tt.contains)
 			}

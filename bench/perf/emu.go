@@ -12,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"dtsreset/internal/emulator"
+	"dtsreset/internal/emulator/emuclient"
 )
 
 // The actions one reset calls.
@@ -63,22 +64,21 @@ func (d *dts) close() {
 	_ = d.emu.Close()
 }
 
-// produce writes n records to every partition of the demo topic.
+// produce writes n records to every partition of the demo topic, as the Kafka superuser (on DTS only the
+// subscription writes).
 func (d *dts) produce(ctx context.Context, n int) error {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(d.emu.KafkaAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
+	// An hour old: DTS's checkpoints (every 10 s) already hold the records, as they do on a live subscription.
+	stamp := time.Now().Add(-time.Hour)
 	var recs []*kgo.Record
 	for p := range partitions {
 		for i := range n {
-			recs = append(recs, &kgo.Record{Topic: topic, Partition: int32(p), Value: fmt.Appendf(nil, "%d-%d", p, i)})
+			recs = append(recs, &kgo.Record{Topic: topic, Partition: int32(p), Value: fmt.Appendf(nil, "%d-%d", p, i), Timestamp: stamp})
 		}
 	}
-	return cl.ProduceSync(ctx, recs...).FirstErr()
+	su := d.cfg.Superuser()
+	return emuclient.Produce(ctx, d.emu.KafkaAddrs(), emuclient.Login{User: su.User, Password: su.Password}, recs...)
 }
 
 // env is the function's environment against this emulator (the credentials as SCF passes the role's).

@@ -3,10 +3,12 @@ package main_test
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -39,10 +41,17 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// start runs dtslocal and returns its api URL and kafka address once it printed them.
-func start(t *testing.T, args ...string) (cmd *exec.Cmd, api, kafka string) {
+// started is what dtslocal printed on start.
+type started struct {
+	api, kafka string
+	sasl       []string // the lines after "sasl "
+}
+
+// start runs dtslocal with the demo configuration and returns what it printed: the api and kafka lines, then
+// the two sasl lines of the demo account and the superuser.
+func start(t *testing.T, args ...string) (*exec.Cmd, started) {
 	t.Helper()
-	cmd = exec.Command(bin, args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Stderr = os.Stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -57,7 +66,7 @@ func start(t *testing.T, args ...string) (cmd *exec.Cmd, api, kafka string) {
 			_ = cmd.Wait()
 		}
 	})
-	lines := make(chan string, 4)
+	lines := make(chan string, 8)
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
@@ -65,41 +74,75 @@ func start(t *testing.T, args ...string) (cmd *exec.Cmd, api, kafka string) {
 		}
 		close(lines)
 	}()
-	timeout := time.After(20 * time.Second)
-	for i := 0; api == "" || kafka == ""; i++ {
-		if i == 2 { // dtslocal prints exactly two lines
-			t.Fatalf("dtslocal printed no address line for api or kafka")
-		}
+	var out started
+	timeout := time.After(30 * time.Second)
+	for i := 0; i < 4; i++ { // api, kafka, and the demo's two sasl lines
 		select {
 		case line, ok := <-lines:
 			if !ok {
-				t.Fatalf("dtslocal exited before printing its addresses")
+				t.Fatalf("dtslocal exited after printing %d lines, want 4", i)
 			}
-			if v, ok := strings.CutPrefix(line, "api "); ok {
-				api = v
-			} else if v, ok := strings.CutPrefix(line, "kafka "); ok {
-				kafka = v
-			} else {
-				t.Fatalf("unexpected stdout line %q", line)
+			switch {
+			case i == 0 && strings.HasPrefix(line, "api "):
+				out.api = strings.TrimPrefix(line, "api ")
+			case i == 1 && strings.HasPrefix(line, "kafka "):
+				out.kafka = strings.TrimPrefix(line, "kafka ")
+			case i >= 2 && strings.HasPrefix(line, "sasl "):
+				out.sasl = append(out.sasl, strings.TrimPrefix(line, "sasl "))
+			default:
+				t.Fatalf("stdout line %d is %q, want api, kafka, then sasl lines", i+1, line)
 			}
 		case <-timeout:
-			t.Fatal("dtslocal did not print its addresses")
+			t.Fatal("dtslocal did not print its start-up lines within 30s")
 		}
 	}
-	return cmd, api, kafka
+	return cmd, out
 }
 
-func TestDtslocal(t *testing.T) {
-	cmd, api, kafka := start(t, "-http", "127.0.0.1:0", "-kafka", "127.0.0.1:0", "-data", t.TempDir())
-	if !strings.HasPrefix(api, "http://127.0.0.1:") || strings.HasSuffix(api, ":0") || !strings.HasPrefix(kafka, "127.0.0.1:") {
-		t.Fatalf("addresses api %q kafka %q", api, kafka)
-	}
-
+// sdk is a Go SDK client of dtslocal's API with the demo credentials.
+func sdk(api string) *common.Client {
 	prof := profile.NewClientProfile()
 	prof.HttpProfile.Scheme = "HTTP"
 	prof.HttpProfile.Endpoint = strings.TrimPrefix(api, "http://")
 	prof.HttpProfile.ReqTimeout = 10
-	client := common.NewCommonClient(common.NewCredential("AKIDdtslocalDEMO", "dtslocal-demo-secret-key"), "ap-guangzhou", prof)
+	return common.NewCommonClient(common.NewCredential("AKIDdtslocalDEMO", "dtslocal-demo-secret-key"), "ap-guangzhou", prof)
+}
+
+// call sends one action and decodes its Response object into out.
+func call(t *testing.T, client *common.Client, action string, params, out any) {
+	t.Helper()
+	req := tchttp.NewCommonRequest("dts", "2021-12-06", action)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req.SetContext(ctx)
+	if err := req.SetActionParameters(params); err != nil {
+		t.Fatal(err)
+	}
+	resp := tchttp.NewCommonResponse()
+	if err := client.Send(req, resp); err != nil {
+		t.Fatalf("%s: %v", action, err)
+	}
+	var env struct{ Response json.RawMessage }
+	if err := json.Unmarshal(resp.GetBody(), &env); err != nil {
+		t.Fatalf("%s: %v", action, err)
+	}
+	if err := json.Unmarshal(env.Response, out); err != nil {
+		t.Fatalf("%s: %s: %v", action, env.Response, err)
+	}
+}
+
+func TestDtslocal(t *testing.T) {
+	cmd, st := start(t, "-http", "127.0.0.1:0", "-kafka", "127.0.0.1:0", "-data", t.TempDir())
+	api, kafka := st.api, st.kafka
+	if !strings.HasPrefix(api, "http://127.0.0.1:") || strings.HasSuffix(api, ":0") || !strings.HasPrefix(kafka, "127.0.0.1:") {
+		t.Fatalf("addresses api %q kafka %q", api, kafka)
+	}
+	wantSASL := []string{"SCRAM-SHA-512 account-subs-demo000001-acct1 secret12", "SCRAM-SHA-512 dtslocal-admin dtslocal-admin-secret"}
+	if !slices.Equal(st.sasl, wantSASL) {
+		t.Errorf("sasl lines %q, want %q", st.sasl, wantSASL)
+	}
+
+	client := sdk(api)
 	req := tchttp.NewCommonRequest("dts", "2021-12-06", "DescribeSubscribeDetail")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -154,6 +197,7 @@ func TestExitStatus(t *testing.T) {
 		{[]string{"-help"}, 0, "Usage of dtslocal"},
 		{[]string{"-nope"}, 1, "flag provided but not defined"},
 		{[]string{"extra"}, 1, "unexpected arguments"},
+		{[]string{"-config", "cfg.json", "-demo"}, 1, "use it without -config"},
 	}
 	for _, tt := range tests {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

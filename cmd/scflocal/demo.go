@@ -11,47 +11,39 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
 	"syscall"
 	"text/tabwriter"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"dtsreset/internal/emulator"
+	"dtsreset/internal/emulator/emuclient"
 	"dtsreset/internal/scflocal"
 )
 
-// The demo's world: the emulator's demo subscription, with a log of demoRecords records per partition, one
-// every demoSpacing, the last one demoSpacing/3 ago, and group g1 committed at demoCommitted. The reset of
-// step 2 replays the last demoReplay: with these numbers it lands on record demoTarget of every partition,
-// whatever minute the demo runs (the records sit 5 minutes after each quarter hour, so a few minutes between
-// producing and invoking do not move the target).
+// The demo's world is emuclient.SeedDemo's: the emulator's demo subscription with a log of
+// emuclient.DemoRecords records per partition, one every 15 minutes over 30 hours (retention has dropped the
+// first emuclient.DemoRetained), and group g1 committed at emuclient.DemoCommitted. The reset of step 2
+// replays the last demoReplay: it lands on record demoTarget of every partition, whatever minute the demo runs.
 const (
-	demoRecords   = 20
-	demoSpacing   = 15 * time.Minute
-	demoCommitted = 15
 	demoReplay    = 3 * time.Hour
 	demoReplayArg = "now-3h" // demoReplay as the payload spells it
-	demoTarget    = 8        // the first record not older than demoReplay
+	demoTarget    = 108      // the first record not older than demoReplay: (1800-180-5)/15 rounded up
 	demoToken     = "demo-token-0123456789abcdef"
 	demoClientID  = "orders-sync-worker"
 	demoBudget    = 50 * time.Second
 )
 
-const demoGroupShort = "g1"
-
-var (
-	demoGroup = "consumer-grp-" + emulator.DemoSubscribeID + "-" + demoGroupShort
-	beijing   = time.FixedZone("UTC+8", 8*3600)
+const (
+	demoGroupShort = emuclient.DemoGroupShort
+	demoGroup      = emuclient.DemoGroup
+	demoCommitted  = emuclient.DemoCommitted
+	demoRecords    = emuclient.DemoRecords
 )
 
-// demoRecordTime is the timestamp of record i of every partition.
-func demoRecordTime(now time.Time, i int) time.Time {
-	return now.Add(-demoRecords*demoSpacing + time.Duration(i)*demoSpacing + 5*time.Minute)
-}
+var beijing = time.FixedZone("UTC+8", 8*3600)
 
 // demo runs the emulator in this process and the function binary as SCF would, and walks through a dry run,
 // a reset, a refused reset of an active group and a consumer resuming where the reset put it. It exits 0 only
@@ -104,13 +96,14 @@ type demoRun struct {
 	events    string
 	now       time.Time
 
-	emu      *emulator.Emulator
-	srv      *http.Server
-	kafka    []string
-	fn       *scflocal.Process
-	cred     emulator.Credential
-	region   string
-	consumer *kgo.Client
+	emu       *emulator.Emulator
+	srv       *http.Server
+	kafka     []string
+	fn        *scflocal.Process
+	cred      emulator.Credential
+	region    string
+	superuser emuclient.Login
+	consumer  *kgo.Client
 }
 
 func (d *demoRun) setup(ctx context.Context, bin string, verbose bool) error {
@@ -132,12 +125,9 @@ func (d *demoRun) setup(ctx context.Context, bin string, verbose bool) error {
 	endpoint := "http://" + l.Addr().String()
 
 	d.now = time.Now()
-	if err := d.produce(ctx); err != nil {
-		return fmt.Errorf("produce: %w", err)
-	}
-	committed := map[int32]int64{0: demoCommitted, 1: demoCommitted, 2: demoCommitted}
-	if err := d.commit(ctx, committed); err != nil {
-		return fmt.Errorf("commit: %w", err)
+	d.superuser = emuclient.Login{User: cfg.Superuser().User, Password: cfg.Superuser().Password}
+	if err := emuclient.SeedDemo(ctx, d.kafka, d.superuser, d.now); err != nil {
+		return fmt.Errorf("seeding the demo data: %w", err)
 	}
 
 	// The process gets its configuration; the credentials arrive with each invocation, as SCF hands the
@@ -160,9 +150,10 @@ func (d *demoRun) setup(ctx context.Context, bin string, verbose bool) error {
 
 	fmt.Fprintf(d.out, "dtsreset demo: the local DTS emulator (in-process Kafka) and %s run as SCF runs it (net/rpc)\n", bin)
 	fmt.Fprintf(d.out, "  DTS API     %s (region %s, demo credentials)\n", endpoint, d.region)
-	fmt.Fprintf(d.out, "  Kafka       %s\n", strings.Join(d.kafka, ","))
-	fmt.Fprintf(d.out, "  topic       %s: %d records per partition (0-2), one every %s, from %s to %s Beijing time\n",
-		emulator.DemoTopicName, demoRecords, strings.TrimSuffix(demoSpacing.String(), "0s"), bj(demoRecordTime(d.now, 0)), bj(demoRecordTime(d.now, demoRecords-1)))
+	fmt.Fprintf(d.out, "  Kafka       %s (SASL SCRAM-SHA-512: %s / %s)\n", strings.Join(d.kafka, ","), emuclient.DemoSubscriber.User, emuclient.DemoSubscriber.Password)
+	fmt.Fprintf(d.out, "  topic       %s: offsets %d-%d on every partition (0-2), one record every %s, from %s to %s Beijing time\n",
+		emulator.DemoTopicName, emuclient.DemoRetained, demoRecords-1, strings.TrimSuffix(emuclient.DemoSpacing.String(), "0s"),
+		bj(emuclient.DemoRecordTime(d.now, emuclient.DemoRetained)), bj(emuclient.DemoRecordTime(d.now, demoRecords-1)))
 	fmt.Fprintf(d.out, "  group       %s committed at offset %d on every partition\n", demoGroup, demoCommitted)
 	fmt.Fprintf(d.out, "  function    pid %d; credentials sent with each invocation; RESET_API_TOKEN=%s\n", d.fn.PID(), demoToken)
 	return nil
@@ -382,62 +373,19 @@ func hours(d time.Duration) string { return fmt.Sprintf("%g hours", d.Hours()) }
 
 func bj(t time.Time) string { return t.In(beijing).Format("2006-01-02 15:04:05") }
 
-// The Kafka side: a real kgo client against the emulator's in-process broker.
-
-func (d *demoRun) client(opts ...kgo.Opt) (*kgo.Client, error) {
-	return kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(d.kafka...)}, opts...)...)
-}
-
-func (d *demoRun) produce(ctx context.Context) error {
-	cl, err := d.client(kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	var recs []*kgo.Record
-	for p := int32(0); p < 3; p++ {
-		for i := 0; i < demoRecords; i++ {
-			ts := demoRecordTime(d.now, i)
-			recs = append(recs, &kgo.Record{Topic: emulator.DemoTopicName, Partition: p, Timestamp: ts,
-				Value: fmt.Appendf(nil, `{"order":%d,"partition":%d,"at":"%s"}`, i, p, ts.In(beijing).Format("15:04"))})
-		}
-	}
-	return cl.ProduceSync(ctx, recs...).FirstErr()
-}
-
-func (d *demoRun) commit(ctx context.Context, offsets map[int32]int64) error {
-	cl, err := d.client()
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	offs := make(kadm.Offsets)
-	for p, o := range offsets {
-		offs.AddOffset(emulator.DemoTopicName, p, o, -1)
-	}
-	resp, err := kadm.NewClient(cl).CommitOffsets(ctx, demoGroup, offs)
-	if err == nil {
-		err = resp.Error()
-	}
-	return err
-}
+// The Kafka side: real kgo clients against the emulator's in-process broker, the superuser checking the
+// offsets and the group's account consuming, as on DTS.
 
 // checkCommitted reads the group's committed offsets from Kafka itself, not through the function.
 func (d *demoRun) checkCommitted(ctx context.Context, want int64) error {
-	cl, err := d.client()
-	if err != nil {
-		return err
-	}
-	defer cl.Close()
-	resp, err := kadm.NewClient(cl).FetchOffsets(ctx, demoGroup)
+	got, err := emuclient.Committed(ctx, d.kafka, d.superuser, demoGroup, emulator.DemoTopicName)
 	if err != nil {
 		return err
 	}
 	var bad []string
 	for p := int32(0); p < 3; p++ {
-		o, ok := resp.Lookup(emulator.DemoTopicName, p)
-		if !ok || o.At != want {
-			bad = append(bad, fmt.Sprintf("partition %d at %d", p, o.At))
+		if o, ok := got[p]; !ok || o != want {
+			bad = append(bad, fmt.Sprintf("partition %d at %d", p, o))
 		}
 	}
 	if bad != nil {
@@ -446,9 +394,10 @@ func (d *demoRun) checkCommitted(ctx context.Context, want int64) error {
 	return nil
 }
 
-// consumer is a group member that never commits, so only the function moves the group's offsets.
+// consumerClient is a group member logged in with the group's account; it never commits, so only the
+// function moves the group's offsets.
 func (d *demoRun) consumerClient(clientID string) (*kgo.Client, error) {
-	return d.client(emulator.SubscriberOpts(demoGroup, emulator.DemoTopicName, clientID)...)
+	return emuclient.Subscriber(d.kafka, emuclient.DemoSubscriber, demoGroup, emulator.DemoTopicName, clientID)
 }
 
 // join starts a consumer and waits, at most 15 s, until the group is Stable with it as a member.
@@ -459,16 +408,11 @@ func (d *demoRun) join(ctx context.Context) (*kgo.Client, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	adm := kadm.NewClient(cl)
-	for ctx.Err() == nil {
-		poll(ctx, cl, 50*time.Millisecond)
-		groups, err := adm.DescribeGroups(ctx, demoGroup)
-		if g, ok := groups[demoGroup]; err == nil && ok && g.State == "Stable" && len(g.Members) > 0 {
-			return cl, nil
-		}
+	if err := emuclient.WaitJoined(ctx, cl, demoGroup); err != nil {
+		cl.Close()
+		return nil, fmt.Errorf("consumer %s: %w", demoClientID, err)
 	}
-	cl.Close()
-	return nil, fmt.Errorf("consumer %s did not join %s within 15s", demoClientID, demoGroup)
+	return cl, nil
 }
 
 // firstRecords reads, as a new member of the group, the first record of each partition: where it resumes.
@@ -480,27 +424,5 @@ func (d *demoRun) firstRecords(ctx context.Context) (map[int32]*kgo.Record, erro
 	defer cl.Close()
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	out := map[int32]*kgo.Record{}
-	for len(out) < 3 && ctx.Err() == nil {
-		poll(ctx, cl, 200*time.Millisecond).EachRecord(func(r *kgo.Record) {
-			if _, ok := out[r.Partition]; !ok {
-				out[r.Partition] = r
-			}
-		})
-	}
-	if len(out) < 3 {
-		got := make([]int32, 0, len(out))
-		for p := range out {
-			got = append(got, p)
-		}
-		slices.Sort(got)
-		return nil, fmt.Errorf("read only partitions %v within 15s", got)
-	}
-	return out, nil
-}
-
-func poll(parent context.Context, cl *kgo.Client, d time.Duration) kgo.Fetches {
-	ctx, cancel := context.WithTimeout(parent, d)
-	defer cancel()
-	return cl.PollFetches(ctx)
+	return emuclient.FirstRecords(ctx, cl, 3)
 }

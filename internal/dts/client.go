@@ -1,6 +1,7 @@
 package dts
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -95,13 +96,13 @@ func NewClient(opts Options) (*Client, error) {
 	if opts.MaxAttempts < 0 {
 		return nil, fmt.Errorf("dts: MaxAttempts %d is negative", opts.MaxAttempts)
 	}
-	rps := cmpOr(opts.RateLimitPerSecond, DefaultRateLimitPerSecond)
+	rps := cmp.Or(opts.RateLimitPerSecond, DefaultRateLimitPerSecond)
 	c := &Client{
 		region:         opts.Region,
 		host:           host,
 		scheme:         scheme,
 		creds:          opts.Credentials,
-		maxAttempts:    cmpOr(opts.MaxAttempts, DefaultMaxAttempts),
+		maxAttempts:    cmp.Or(opts.MaxAttempts, DefaultMaxAttempts),
 		log:            opts.Logger,
 		transport:      newTransport(),
 		limiters:       make(map[string]*windowLimiter, len(actions)),
@@ -130,13 +131,6 @@ func NewClient(opts Options) (*Client, error) {
 		c.limiters[a] = newWindowLimiter(rps-1, time.Second+limiterSlack)
 	}
 	return c, nil
-}
-
-func cmpOr(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // ParseEndpoint splits an endpoint as DTS_ENDPOINT and DTS_STS_ENDPOINT take it — a host[:port], or an
@@ -233,8 +227,8 @@ const sdkBackoffMax = 2*250*time.Millisecond + 100*time.Millisecond
 // call runs one action: credentials, then up to maxAttempts attempts, each after a rate limiter token. in is
 // the request struct, out a pointer to the response struct. The error is always a *reset.Error.
 //
-// Every action is retried, the reset included: it sets absolute offsets (or the log's start or end), so
-// repeating it yields the same state, and the use case verifies the outcome afterwards anyway.
+// Every action is retried, the reset included: repeating it is safe (docs/RELIABILITY.md, Idempotency), and the
+// use case verifies the outcome afterwards anyway.
 func (c *Client) call(ctx context.Context, action, region string, in, out any) error {
 	if region == "" {
 		region = c.region
@@ -279,7 +273,7 @@ func (c *Client) call(ctx context.Context, action, region string, in, out any) e
 		}
 		c.log.DebugContext(ctx, "dts call failed, retrying", "action", action, "attempt", attempt,
 			"code", e.Code, "upstream_request_id", e.RequestID, "retry_in", d)
-		if !sleep(ctx, d) {
+		if reset.Sleep(ctx, d) != nil {
 			return e
 		}
 	}
@@ -302,17 +296,6 @@ func (c *Client) wait(ctx context.Context, action string) error {
 	return &reset.Error{Kind: reset.KindThrottled, Code: reset.CodeRequestLimit, RetryAfter: throttleRetryAfter,
 		Message: fmt.Sprintf("too many %s calls in flight (the API allows %d/s): retry in a second", action, c.rps),
 		Err:     err}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
 
 // send is one attempt through the SDK. The SDK client is built here because its profile depends on the time

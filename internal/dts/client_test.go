@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
@@ -429,29 +430,34 @@ func TestRetries(t *testing.T) {
 	}
 }
 
+// The deadline tests below run in synctest bubbles against the in-memory fake: time is fake, so their bounds
+// are exact and their waits take no real time.
+
 func TestRetriesStopBeforeTheDeadline(t *testing.T) {
-	f := newFakeDTS(t)
-	f.setFault(func(_ int, s seen, w http.ResponseWriter, _ *http.Request) bool {
-		io.WriteString(w, errorReply("InternalError", "try later", s.RequestID))
-		return true
+	synctest.Test(t, func(t *testing.T) {
+		f := newMemoryDTS(t)
+		f.setFault(func(_ int, s seen, w http.ResponseWriter, _ *http.Request) bool {
+			io.WriteString(w, errorReply("InternalError", "try later", s.RequestID))
+			return true
+		})
+		c := newTestClient(t, f, Options{MaxAttempts: 10})
+		c.backoff = func(int, bool) time.Duration { return 200 * time.Millisecond }
+		c.minAttempt = 150 * time.Millisecond
+		const deadline = 500 * time.Millisecond
+		start := time.Now()
+		_, err := c.DescribeSubscribeDetail(ctxTimeout(t, deadline), "", "subs-abc123")
+		// 500ms fits attempt 1, a 200ms wait and attempt 2; after a second 200ms wait, a third attempt would
+		// start with less than 150ms left, so the client gives up with the upstream error instead.
+		if e := reset.AsError(err); e.Kind != reset.KindUpstream || e.Code != "InternalError" {
+			t.Errorf("got %v %q, want the upstream InternalError", e.Kind, e.Code)
+		}
+		if n := len(f.requests()); n != 2 {
+			t.Errorf("got %d calls, want 2", n)
+		}
+		if d := time.Since(start); d != 200*time.Millisecond {
+			t.Errorf("returned after %v, want 200ms (one wait, then the upstream error)", d)
+		}
 	})
-	c := newTestClient(t, f, Options{MaxAttempts: 10})
-	c.backoff = func(int, bool) time.Duration { return 200 * time.Millisecond }
-	c.minAttempt = 150 * time.Millisecond
-	const deadline = 500 * time.Millisecond
-	start := time.Now()
-	_, err := c.DescribeSubscribeDetail(ctxTimeout(t, deadline), "", "subs-abc123")
-	// 500ms fits attempt 1, a 200ms wait and attempt 2; after a second 200ms wait, a third attempt would start
-	// with less than 150ms left, so the client gives up with the upstream error instead.
-	if e := reset.AsError(err); e.Kind != reset.KindUpstream || e.Code != "InternalError" {
-		t.Errorf("got %v %q, want the upstream InternalError", e.Kind, e.Code)
-	}
-	if n := len(f.requests()); n != 2 {
-		t.Errorf("got %d calls, want 2", n)
-	}
-	if d := time.Since(start); d >= deadline {
-		t.Errorf("returned after %v, want before the %v deadline", d, deadline)
-	}
 }
 
 func TestBoundedBackoff(t *testing.T) {
@@ -490,66 +496,70 @@ func TestBoundedBackoff(t *testing.T) {
 // with RequestLimitExceeded. The SDK sleeps before its next retry with time.Sleep, which ctx cannot cut short;
 // that sleep must not carry the call past its deadline.
 func TestLateThrottleStaysInsideTheDeadline(t *testing.T) {
-	// 3s leaves room for all of the SDK's retries by the up-front budget (2 x 600ms sleeps + 3 x 200ms
-	// attempts), which assumes quick attempts; the second one then takes 2.5s.
-	const (
-		deadline = 3 * time.Second
-		late     = 2500 * time.Millisecond
-	)
-	f := newFakeDTS(t)
-	f.setFault(func(n int, s seen, w http.ResponseWriter, r *http.Request) bool {
-		if n == 2 {
-			select {
-			case <-time.After(late):
-			case <-r.Context().Done():
-				return true
+	synctest.Test(t, func(t *testing.T) {
+		// 3s leaves room for all of the SDK's retries by the up-front budget (2 x 600ms sleeps + 3 x 200ms
+		// attempts), which assumes quick attempts; the second one then takes 2.5s.
+		const (
+			deadline = 3 * time.Second
+			late     = 2500 * time.Millisecond
+		)
+		f := newMemoryDTS(t)
+		f.setFault(func(n int, s seen, w http.ResponseWriter, r *http.Request) bool {
+			if n == 2 {
+				select {
+				case <-time.After(late):
+				case <-r.Context().Done():
+					return true
+				}
 			}
+			io.WriteString(w, errorReply("RequestLimitExceeded", "too many requests", s.RequestID))
+			return true
+		})
+		c := newTestClient(t, f, Options{})
+		// The production back-offs: 250-350ms, then 500-600ms, each slept by the SDK deaf to ctx.
+		c.sdkBackoff, c.sdkBackoffMax, c.minAttempt = sdkBackoff, sdkBackoffMax, 200*time.Millisecond
+		ctx := ctxTimeout(t, deadline)
+		end, _ := ctx.Deadline()
+		_, err := c.DescribeSubscribeDetail(ctx, "", "subs-abc123")
+		if e := reset.AsError(err); e.Kind != reset.KindThrottled && e.Kind != reset.KindTimeout {
+			t.Errorf("got %v %q, want throttled or timeout", e.Kind, e.Code)
 		}
-		io.WriteString(w, errorReply("RequestLimitExceeded", "too many requests", s.RequestID))
-		return true
+		if n := len(f.requests()); n < 2 {
+			t.Fatalf("got %d requests, want the late second one to have happened", n)
+		}
+		// Unbounded, the second sleep (500-600ms) starts 2.5s+ in and ends past the deadline. Bounded, the
+		// call ends by the deadline.
+		if over := time.Since(end); over > 0 {
+			t.Errorf("returned %v after the deadline, want by it", over)
+		}
 	})
-	c := newTestClient(t, f, Options{})
-	// The production back-offs: 250-350ms, then 500-600ms, each slept by the SDK deaf to ctx.
-	c.sdkBackoff, c.sdkBackoffMax, c.minAttempt = sdkBackoff, sdkBackoffMax, 200*time.Millisecond
-	ctx := ctxTimeout(t, deadline)
-	end, _ := ctx.Deadline()
-	_, err := c.DescribeSubscribeDetail(ctx, "", "subs-abc123")
-	if e := reset.AsError(err); e.Kind != reset.KindThrottled && e.Kind != reset.KindTimeout {
-		t.Errorf("got %v %q, want throttled or timeout", e.Kind, e.Code)
-	}
-	if n := len(f.requests()); n < 2 {
-		t.Fatalf("got %d requests, want the late second one to have happened", n)
-	}
-	// Unbounded, the second sleep (500-600ms) starts ~2.8s in and ends ~0.4s past the deadline. Bounded,
-	// the call ends at the deadline; 100ms of slack absorbs scheduling under -race.
-	if over := time.Since(end); over > 100*time.Millisecond {
-		t.Errorf("returned %v after the deadline, want by it", over)
-	}
 }
 
 func TestSlowServerTimesOut(t *testing.T) {
-	f := newFakeDTS(t)
-	f.setFault(func(_ int, _ seen, _ http.ResponseWriter, r *http.Request) bool {
-		select {
-		case <-r.Context().Done():
-		case <-time.After(5 * time.Second):
+	synctest.Test(t, func(t *testing.T) {
+		f := newMemoryDTS(t)
+		f.setFault(func(_ int, _ seen, _ http.ResponseWriter, r *http.Request) bool {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+			return true
+		})
+		c := newTestClient(t, f, Options{})
+		const deadline = 300 * time.Millisecond
+		start := time.Now()
+		_, err := c.DescribeConsumerGroups(ctxTimeout(t, deadline), "", "subs-abc123", 0, 10)
+		elapsed := time.Since(start)
+		if e := reset.AsError(err); e.Kind != reset.KindTimeout || e.Code != reset.CodeDeadlineExceeded {
+			t.Errorf("got %v %q (%v), want timeout %s", e.Kind, e.Code, err, reset.CodeDeadlineExceeded)
 		}
-		return true
+		if elapsed != deadline {
+			t.Errorf("returned after %v, want at the %v deadline", elapsed, deadline)
+		}
+		if n := len(f.requests()); n != 1 {
+			t.Errorf("got %d calls, want 1 (a timed-out invocation is not retried)", n)
+		}
 	})
-	c := newTestClient(t, f, Options{})
-	const deadline = 300 * time.Millisecond
-	start := time.Now()
-	_, err := c.DescribeConsumerGroups(ctxTimeout(t, deadline), "", "subs-abc123", 0, 10)
-	elapsed := time.Since(start)
-	if e := reset.AsError(err); e.Kind != reset.KindTimeout || e.Code != reset.CodeDeadlineExceeded {
-		t.Errorf("got %v %q (%v), want timeout %s", e.Kind, e.Code, err, reset.CodeDeadlineExceeded)
-	}
-	if elapsed > deadline+time.Second {
-		t.Errorf("returned after %v, want within a second of the %v deadline", elapsed, deadline)
-	}
-	if n := len(f.requests()); n != 1 {
-		t.Errorf("got %d calls, want 1 (a timed-out invocation is not retried)", n)
-	}
 }
 
 func TestKeepAlive(t *testing.T) {

@@ -2,6 +2,7 @@ package dts
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -51,8 +52,10 @@ type seen struct {
 // fakeDTS is a TC3-verifying DTS endpoint that records every request. fault, when set, may answer instead of
 // the canned reply: it gets the request's 1-based number for its action and returns true when it answered.
 type fakeDTS struct {
-	srv      *httptest.Server
-	newConns atomic.Int32
+	url       string            // the endpoint to give the client
+	srv       *httptest.Server  // nil in memory
+	transport http.RoundTripper // the client's, in memory; nil: the client's own
+	newConns  atomic.Int32
 
 	mu      sync.Mutex
 	keys    map[string][2]string // SecretId -> SecretKey, token
@@ -65,7 +68,7 @@ type fakeDTS struct {
 func newFakeDTS(t testing.TB) *fakeDTS {
 	t.Helper()
 	f := &fakeDTS{keys: map[string][2]string{"AKIDtest": {"secret-test", "token-test"}}, counts: map[string]int{}}
-	f.srv = httptest.NewUnstartedServer(http.HandlerFunc(f.serve))
+	f.srv = httptest.NewUnstartedServer(f)
 	f.srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
 			f.newConns.Add(1)
@@ -73,7 +76,38 @@ func newFakeDTS(t testing.TB) *fakeDTS {
 	}
 	f.srv.Start()
 	t.Cleanup(f.srv.Close)
+	f.url = f.srv.URL
 	return f
+}
+
+// newMemoryDTS is the fake without a server: its client's transport calls it in memory, so a test can run in
+// a synctest bubble (real sockets would keep the bubble's clock from ever advancing).
+func newMemoryDTS(t testing.TB) *fakeDTS {
+	t.Helper()
+	f := &fakeDTS{keys: map[string][2]string{"AKIDtest": {"secret-test", "token-test"}}, counts: map[string]int{}}
+	f.url, f.transport = "http://dts.test", memoryTransport{f}
+	return f
+}
+
+// memoryTransport serves each request with the fake's handler on its own goroutine and answers when the
+// handler has, or fails with the request's context error when that ends first (as a connection would).
+type memoryTransport struct{ h http.Handler }
+
+func (m memoryTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	in := r.Clone(r.Context())
+	in.Host = cmp.Or(r.Host, r.URL.Host) // as a server sees it
+	rec := httptest.NewRecorder()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		m.h.ServeHTTP(rec, in)
+	}()
+	select {
+	case <-done:
+		return rec.Result(), nil
+	case <-r.Context().Done():
+		return nil, r.Context().Err()
+	}
 }
 
 // setKeys replaces the credentials the fake accepts.
@@ -95,7 +129,7 @@ func (f *fakeDTS) requests() []seen {
 	return append([]seen(nil), f.reqs...)
 }
 
-func (f *fakeDTS) serve(w http.ResponseWriter, r *http.Request) {
+func (f *fakeDTS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	s := seen{Action: r.Header.Get("X-TC-Action"), Version: r.Header.Get("X-TC-Version"),
 		Region: r.Header.Get("X-TC-Region"), Token: r.Header.Get("X-TC-Token"), At: time.Now()}
@@ -144,7 +178,7 @@ var testCreds = CredentialFunc(func(context.Context) (common.CredentialIface, er
 // newTestClient returns a Client for f with waits shrunk so retry tests run in milliseconds.
 func newTestClient(t testing.TB, f *fakeDTS, opts Options) *Client {
 	t.Helper()
-	opts.Endpoint = f.srv.URL
+	opts.Endpoint = f.url
 	if opts.Region == "" {
 		opts.Region = "ap-guangzhou"
 	}
@@ -154,6 +188,9 @@ func newTestClient(t testing.TB, f *fakeDTS, opts Options) *Client {
 	c, err := NewClient(opts)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if f.transport != nil {
+		c.transport = f.transport
 	}
 	c.backoff = func(int, bool) time.Duration { return time.Millisecond }
 	c.sdkBackoff = func(int) time.Duration { return time.Millisecond }

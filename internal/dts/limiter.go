@@ -5,6 +5,8 @@ import (
 	"errors"
 	"sync"
 	"time"
+
+	"dtsreset/internal/reset"
 )
 
 // limiterSlack lengthens the client's one-second window: requests sent a full second apart can arrive closer.
@@ -45,7 +47,7 @@ func (l *windowLimiter) Wait(ctx context.Context) error {
 	if !ok {
 		return errPastDeadline
 	}
-	if at.After(now) && !sleep(ctx, at.Sub(now)) {
+	if at.After(now) && reset.Sleep(ctx, at.Sub(now)) != nil {
 		return ctx.Err()
 	}
 	return nil

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 type handler struct {
@@ -25,7 +23,7 @@ var actions = map[string]handler{
 		"SubscribeId": {kString, true}, "Offset": {kInt, false}, "Limit": {kInt, false},
 	}, run: (*Emulator).describeConsumerGroups},
 	"DescribeOffsetByTime": {params: map[string]spec{
-		"SubscribeId": {kString, true}, "Time": {kString, false},
+		"SubscribeId": {kString, true}, "Time": {kString, true},
 	}, run: (*Emulator).describeOffsetByTime},
 	"DescribeSubscribeDetail": {params: map[string]spec{
 		"SubscribeId": {kString, true},
@@ -36,6 +34,7 @@ var actions = map[string]handler{
 	}, run: (*Emulator).createConsumerGroup},
 	"DeleteConsumerGroup": {params: map[string]spec{
 		"SubscribeId": {kString, true}, "ConsumerGroupName": {kString, true}, "AccountName": {kString, true},
+		"BackendJobId": {kString, false},
 	}, run: (*Emulator).deleteConsumerGroup},
 }
 
@@ -113,8 +112,6 @@ func internal(err error) error {
 	}
 	return errorf("InternalError", "kafka: %v", err)
 }
-
-func isKafkaError(err error, target *kerr.Error) bool { return errors.Is(err, target) }
 
 func validPartitionsText(n int) string {
 	if n == 1 {

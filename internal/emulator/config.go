@@ -12,15 +12,27 @@ import (
 	"strings"
 )
 
-// Config is what the emulator serves: its region, the credentials it accepts, its rate limit, the
+// Config is what the emulator serves: its region, the credentials it accepts, its rate limit, how often DTS
+// takes checkpoints and how long its Kafka keeps data, the Kafka superuser that feeds the topics, the
 // subscriptions with their DTS consumer groups, and faults to inject. The JSON form is the one of SPEC §8;
 // decoding it rejects unknown fields and every invalid value with an error naming its JSON path.
 type Config struct {
 	Region             string         `json:"Region"`
 	Credentials        []Credential   `json:"Credentials"`
 	RateLimitPerSecond int            `json:"RateLimitPerSecond"` // per action; 0 means DefaultRateLimit, negative disables the limit
+	CheckpointSeconds  int            `json:"CheckpointSeconds"`  // 0 means DefaultCheckpointSeconds
+	RetentionHours     int            `json:"RetentionHours"`     // 0 means DefaultRetentionHours
+	KafkaSuperuser     *KafkaUser     `json:"KafkaSuperuser,omitempty"`
 	Subscriptions      []Subscription `json:"Subscriptions"`
 	Faults             []Fault        `json:"Faults"`
+}
+
+// KafkaUser is a Kafka login. The configuration's KafkaSuperuser bypasses the ACLs: it writes the
+// subscriptions' records (on DTS only the subscription itself writes) and is the emulator's own admin client;
+// without one, DemoSuperuser / DemoSuperuserPassword. Users log in with SCRAM-SHA-512 or PLAIN.
+type KafkaUser struct {
+	User     string `json:"User"`
+	Password string `json:"Password"`
 }
 
 // Credential is a key pair the emulator accepts; Token, when set, must arrive as X-TC-Token (temporary
@@ -69,6 +81,15 @@ type Fault struct {
 // DefaultRateLimit is the number of requests per second and action DTS accepts before RequestLimitExceeded.
 const DefaultRateLimit = 20
 
+// DefaultCheckpointSeconds is how often DTS takes a checkpoint of the log ends ("about every 10 s").
+const DefaultCheckpointSeconds = 10
+
+// DefaultRetentionHours is how long a subscription's Kafka keeps data (one day).
+const DefaultRetentionHours = 24
+
+// MaxConsumerGroups is the number of consumer groups a DTS subscription holds at most.
+const MaxConsumerGroups = 10
+
 // The demo configuration served when dtslocal runs without -config (documented in docs/EMULATOR.md).
 const (
 	DemoSecretID    = "AKIDdtslocalDEMO"
@@ -76,16 +97,23 @@ const (
 	DemoRegion      = "ap-guangzhou"
 	DemoSubscribeID = "subs-demo000001"
 	DemoTopicName   = "topic-subs-demo000001-cdb-1"
+
+	DemoSuperuser         = "dtslocal-admin"
+	DemoSuperuserPassword = "dtslocal-admin-secret"
 )
 
 // DemoConfig returns the demo subscription subs-demo000001 (topic topic-subs-demo000001-cdb-1, 3 partitions,
-// consumer group g1 with account acct1) in ap-guangzhou, accepting the demo key pair
-// AKIDdtslocalDEMO / dtslocal-demo-secret-key.
+// consumer group g1 with account acct1, password secret12) in ap-guangzhou, accepting the demo key pair
+// AKIDdtslocalDEMO / dtslocal-demo-secret-key, with the demo Kafka superuser dtslocal-admin /
+// dtslocal-admin-secret.
 func DemoConfig() Config {
 	return Config{
 		Region:             DemoRegion,
 		Credentials:        []Credential{{SecretID: DemoSecretID, SecretKey: DemoSecretKey}},
 		RateLimitPerSecond: DefaultRateLimit,
+		CheckpointSeconds:  DefaultCheckpointSeconds,
+		RetentionHours:     DefaultRetentionHours,
+		KafkaSuperuser:     &KafkaUser{User: DemoSuperuser, Password: DemoSuperuserPassword},
 		Subscriptions: []Subscription{{
 			SubscribeID: DemoSubscribeID,
 			TopicName:   DemoTopicName,
@@ -150,6 +178,11 @@ func decodeConfig(b []byte, cfg *Config) error {
 	return fields(top, "", map[string]func(json.RawMessage, string) error{
 		"Region":             value(&cfg.Region),
 		"RateLimitPerSecond": value(&cfg.RateLimitPerSecond),
+		"CheckpointSeconds":  value(&cfg.CheckpointSeconds),
+		"RetentionHours":     value(&cfg.RetentionHours),
+		"KafkaSuperuser": object(&cfg.KafkaSuperuser, func(u *KafkaUser) map[string]func(json.RawMessage, string) error {
+			return map[string]func(json.RawMessage, string) error{"User": value(&u.User), "Password": value(&u.Password)}
+		}),
 		"Credentials": list(&cfg.Credentials, func(c *Credential) map[string]func(json.RawMessage, string) error {
 			return map[string]func(json.RawMessage, string) error{
 				"SecretId": value(&c.SecretID), "SecretKey": value(&c.SecretKey), "Token": value(&c.Token),
@@ -246,6 +279,25 @@ func jsonKind(v any) string {
 	return fmt.Sprintf("%T", v)
 }
 
+// object decodes one nested object into a new *T; null is as if absent.
+func object[T any](dst **T, schema func(*T) map[string]func(json.RawMessage, string) error) func(json.RawMessage, string) error {
+	return func(raw json.RawMessage, path string) error {
+		if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) {
+			return nil
+		}
+		var obj map[string]json.RawMessage
+		if err := strictObject(raw, path, &obj); err != nil {
+			return err
+		}
+		v := new(T)
+		if err := fields(obj, path, schema(v)); err != nil {
+			return err
+		}
+		*dst = v
+		return nil
+	}
+}
+
 func list[T any](dst *[]T, schema func(*T) map[string]func(json.RawMessage, string) error) func(json.RawMessage, string) error {
 	return func(raw json.RawMessage, path string) error {
 		var items []json.RawMessage
@@ -286,6 +338,17 @@ func (c Config) Validate() error {
 	if !regionRe.MatchString(c.Region) {
 		return cfgErr("Region", "want a region such as ap-guangzhou, got %q", c.Region)
 	}
+	for _, check := range []func() error{
+		c.validateCredentials, c.validateTimes, c.validateSuperuser, c.validateSubscriptions, c.validateFaults,
+	} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c Config) validateCredentials() error {
 	if len(c.Credentials) == 0 {
 		return cfgErr("Credentials", "at least one credential is required")
 	}
@@ -302,6 +365,41 @@ func (c Config) Validate() error {
 		}
 		ids[cr.SecretID] = true
 	}
+	return nil
+}
+
+// The bounds of CheckpointSeconds and RetentionHours: a checkpoint at least every day, data kept at most a year.
+const (
+	maxCheckpointSeconds = 86400
+	maxRetentionHours    = 8760
+)
+
+func (c Config) validateTimes() error {
+	if c.CheckpointSeconds < 0 || c.CheckpointSeconds > maxCheckpointSeconds {
+		return cfgErr("CheckpointSeconds", "want 1-%d (or 0 for %d), got %d", maxCheckpointSeconds, DefaultCheckpointSeconds, c.CheckpointSeconds)
+	}
+	if c.RetentionHours < 0 || c.RetentionHours > maxRetentionHours {
+		return cfgErr("RetentionHours", "want 1-%d (or 0 for %d), got %d", maxRetentionHours, DefaultRetentionHours, c.RetentionHours)
+	}
+	return nil
+}
+
+func (c Config) validateSuperuser() error {
+	u := c.KafkaSuperuser
+	switch {
+	case u == nil:
+		return nil
+	case u.User == "" || !kafkaNameRe.MatchString(u.User) || len(u.User) > 128:
+		return cfgErr("KafkaSuperuser.User", "want 1-128 chars of [A-Za-z0-9._-], got %q", u.User)
+	case strings.HasPrefix(u.User, "account-"):
+		return cfgErr("KafkaSuperuser.User", "must not start with account-, the prefix of the DTS group accounts, got %q", u.User)
+	case len(u.Password) <= 3 || len(u.Password) > 128:
+		return cfgErr("KafkaSuperuser.Password", "want more than 3 and at most 128 characters")
+	}
+	return nil
+}
+
+func (c Config) validateSubscriptions() error {
 	subs, topics := map[string]bool{}, map[string]bool{}
 	for i, s := range c.Subscriptions {
 		p := fmt.Sprintf("Subscriptions[%d]", i)
@@ -316,24 +414,45 @@ func (c Config) Validate() error {
 			return cfgErr(p+".TopicName", "topic %q is used by another subscription", s.TopicName)
 		case s.Partitions < 1 || s.Partitions > MaxPartitions:
 			return cfgErr(p+".Partitions", "want 1-%d, got %d", MaxPartitions, s.Partitions)
+		case len(s.ConsumerGroups) > MaxConsumerGroups:
+			return cfgErr(p+".ConsumerGroups", "a subscription holds at most %d consumer groups, got %d", MaxConsumerGroups, len(s.ConsumerGroups))
 		}
 		subs[s.SubscribeID], topics[s.TopicName] = true, true
-		names := map[string]bool{}
-		for j, g := range s.ConsumerGroups {
-			gp := fmt.Sprintf("%s.ConsumerGroups[%d]", p, j)
-			if err := validateGroup(s.SubscribeID, g); err != nil {
-				var pe *paramError
-				if errors.As(err, &pe) {
-					return cfgErr(gp+"."+pe.field, "%s", pe.msg)
-				}
-				return err
-			}
-			if names[g.ConsumerGroupName] {
-				return cfgErr(gp+".ConsumerGroupName", "duplicate consumer group %q", g.ConsumerGroupName)
-			}
-			names[g.ConsumerGroupName] = true
+		if err := validateGroups(p, s); err != nil {
+			return err
 		}
 	}
+	return nil
+}
+
+// validateGroups checks the groups of subscription s (at path p): each valid, names unique, and one password
+// per account, since the account is one Kafka user.
+func validateGroups(p string, s Subscription) error {
+	names := map[string]bool{}
+	passwords := map[string]int{} // account → index of the first group naming it
+	for j, g := range s.ConsumerGroups {
+		gp := fmt.Sprintf("%s.ConsumerGroups[%d]", p, j)
+		if err := validateGroup(s.SubscribeID, g); err != nil {
+			var pe *paramError
+			if errors.As(err, &pe) {
+				return cfgErr(gp+"."+pe.field, "%s", pe.msg)
+			}
+			return err
+		}
+		if names[g.ConsumerGroupName] {
+			return cfgErr(gp+".ConsumerGroupName", "duplicate consumer group %q", g.ConsumerGroupName)
+		}
+		names[g.ConsumerGroupName] = true
+		if first, ok := passwords[g.AccountName]; ok && s.ConsumerGroups[first].Password != g.Password {
+			return cfgErr(gp+".Password", "the account %q has another password in %s.ConsumerGroups[%d]; one account is one Kafka user with one password", g.AccountName, p, first)
+		} else if !ok {
+			passwords[g.AccountName] = j
+		}
+	}
+	return nil
+}
+
+func (c Config) validateFaults() error {
 	for i, f := range c.Faults {
 		p := fmt.Sprintf("Faults[%d]", i)
 		if err := validateFault(f); err != nil {
@@ -345,6 +464,30 @@ func (c Config) Validate() error {
 		}
 	}
 	return nil
+}
+
+// Superuser is the configured Kafka superuser, or the demo one.
+func (c Config) Superuser() KafkaUser {
+	if c.KafkaSuperuser != nil {
+		return *c.KafkaSuperuser
+	}
+	return KafkaUser{User: DemoSuperuser, Password: DemoSuperuserPassword}
+}
+
+// Accounts are the Kafka users of the configured DTS accounts (account-<SubscribeId>-<AccountName>, the
+// group's password), each once, in configuration order.
+func (c Config) Accounts() []KafkaUser {
+	var out []KafkaUser
+	seen := map[string]bool{}
+	for _, s := range c.Subscriptions {
+		for _, g := range s.ConsumerGroups {
+			if u := accountUser(s.SubscribeID, g.AccountName); !seen[u] {
+				seen[u] = true
+				out = append(out, KafkaUser{User: u, Password: g.Password})
+			}
+		}
+	}
+	return out
 }
 
 // paramError is an invalid value of one named field, shared by the config and the API parameter checks.
@@ -378,28 +521,36 @@ func validateGroup(subscribeID string, g ConsumerGroup) error {
 	return nil
 }
 
+// validateFault checks a fault's values, then that it does exactly one thing.
 func validateFault(f Fault) error {
 	switch {
 	case f.Action != "*" && !knownAction(f.Action):
 		return &paramError{"Action", fmt.Sprintf("want \"*\" or one of %s, got %q", strings.Join(actionNames(), ", "), f.Action)}
 	case f.Code != "" && !errorCodeRe.MatchString(f.Code):
 		return &paramError{"Code", fmt.Sprintf("want an error code such as InternalError or AuthFailure.SignatureFailure, got %q", f.Code)}
-	case f.Code != "" && f.Drop:
-		return &paramError{"Drop", "a fault either drops the connection or answers Code, not both"}
-	case f.Code == "" && f.Message != "":
-		return &paramError{"Message", "a Message needs a Code"}
 	case f.Status != 0 && (f.Status < 100 || f.Status > 599):
 		return &paramError{"Status", fmt.Sprintf("want an HTTP status 100-599 (or 0 for none), got %d", f.Status)}
-	case f.Status != 0 && (f.Code != "" || f.Drop):
-		return &paramError{"Status", "a fault answers one of Code, Drop or Status, not several"}
-	case f.Status == 0 && f.Body != "":
-		return &paramError{"Body", "a Body needs a Status"}
 	case len(f.Body) > maxBody:
 		return &paramError{"Body", fmt.Sprintf("want at most %d bytes, got %d", maxBody, len(f.Body))}
 	case f.DelayMs < 0 || f.DelayMs > 600000:
 		return &paramError{"DelayMs", fmt.Sprintf("want 0-600000, got %d", f.DelayMs)}
 	case f.Times < 0:
 		return &paramError{"Times", fmt.Sprintf("want 0 (forever) or more, got %d", f.Times)}
+	}
+	return validateFaultEffect(f)
+}
+
+// validateFaultEffect checks that a fault answers at most one of Code, Drop and Status, and does something.
+func validateFaultEffect(f Fault) error {
+	switch {
+	case f.Code != "" && f.Drop:
+		return &paramError{"Drop", "a fault either drops the connection or answers Code, not both"}
+	case f.Code == "" && f.Message != "":
+		return &paramError{"Message", "a Message needs a Code"}
+	case f.Status != 0 && (f.Code != "" || f.Drop):
+		return &paramError{"Status", "a fault answers one of Code, Drop or Status, not several"}
+	case f.Status == 0 && f.Body != "":
+		return &paramError{"Body", "a Body needs a Status"}
 	case f.Code == "" && !f.Drop && f.Status == 0 && f.DelayMs == 0:
 		return &paramError{"Code", "a fault needs a Code, a DelayMs, Drop or a Status"}
 	}

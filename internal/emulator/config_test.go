@@ -22,7 +22,8 @@ func TestLoadConfigExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.Faults) != 3 || cfg.Subscriptions[0].ConsumerGroups[0].Password != "secret12" || cfg.Credentials[0].SecretID != "AKIDexample" {
+	if len(cfg.Faults) != 3 || cfg.Subscriptions[0].ConsumerGroups[0].Password != "secret12" || cfg.Credentials[0].SecretID != "AKIDexample" ||
+		cfg.CheckpointSeconds != 10 || cfg.RetentionHours != 24 || cfg.KafkaSuperuser == nil || cfg.KafkaSuperuser.User != "dtslocal-admin" {
 		t.Errorf("decoded %+v", cfg)
 	}
 	if err := emulator.DemoConfig().Validate(); err != nil {
@@ -73,6 +74,28 @@ func TestConfigErrorsNameTheirPath(t *testing.T) {
 		{"body without status", base(func(m map[string]any) { m["Faults"].([]any)[1].(map[string]any)["Body"] = "<html>" }), "Faults[1].Body"},
 		{"status not a number", base(func(m map[string]any) { m["Faults"].([]any)[1].(map[string]any)["Status"] = "502" }), "Faults[1].Status"},
 		{"unknown fault field", base(func(m map[string]any) { m["Faults"].([]any)[1].(map[string]any)["HTTPStatus"] = 502 }), "Faults[1].HTTPStatus"},
+		{"negative checkpoint", base(func(m map[string]any) { m["CheckpointSeconds"] = -1 }), "CheckpointSeconds"},
+		{"retention above a year", base(func(m map[string]any) { m["RetentionHours"] = 8761 }), "RetentionHours"},
+		{"superuser not an object", base(func(m map[string]any) { m["KafkaSuperuser"] = "admin" }), "KafkaSuperuser"},
+		{"superuser unknown field", base(func(m map[string]any) { m["KafkaSuperuser"] = map[string]any{"Name": "admin"} }), "KafkaSuperuser.Name"},
+		{"superuser short password", base(func(m map[string]any) { m["KafkaSuperuser"] = map[string]any{"User": "admin", "Password": "abc"} }), "KafkaSuperuser.Password"},
+		{"superuser as a DTS account", base(func(m map[string]any) {
+			m["KafkaSuperuser"] = map[string]any{"User": "account-subs-demo000001-acct1", "Password": "abcd"}
+		}), "KafkaSuperuser.User"},
+		{"one account, two passwords", base(func(m map[string]any) {
+			g2 := maps.Clone(grp(m))
+			g2["ConsumerGroupName"], g2["Password"] = "g2", "other-password"
+			sub(m)["ConsumerGroups"] = append(sub(m)["ConsumerGroups"].([]any), g2)
+		}), "Subscriptions[0].ConsumerGroups[1].Password"},
+		{"eleven groups", base(func(m map[string]any) {
+			var gs []any
+			for i := range 11 {
+				g := maps.Clone(grp(m))
+				g["ConsumerGroupName"] = fmt.Sprintf("g%d", i)
+				gs = append(gs, g)
+			}
+			sub(m)["ConsumerGroups"] = gs
+		}), "Subscriptions[0].ConsumerGroups"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -171,6 +194,30 @@ func FuzzParseConfig(f *testing.F) {
 			other := maps.Clone(sub(m))
 			other["SubscribeId"] = "subs-other"
 			m["Subscriptions"] = append(m["Subscriptions"].([]any), other)
+		}),
+		// Checkpoints, retention, the superuser.
+		set(top, "CheckpointSeconds", 1), set(top, "CheckpointSeconds", 86400), set(top, "CheckpointSeconds", 86401),
+		set(top, "CheckpointSeconds", -1), set(top, "RetentionHours", 8760), set(top, "RetentionHours", 8761),
+		set(top, "RetentionHours", -1), set(top, "KafkaSuperuser", nil), set(top, "KafkaSuperuser", "admin"),
+		set(top, "KafkaSuperuser", map[string]any{"User": "admin", "Password": "abcd"}),
+		set(top, "KafkaSuperuser", map[string]any{"User": "admin", "Password": "abc"}),
+		set(top, "KafkaSuperuser", map[string]any{"User": "account-x", "Password": "abcd"}),
+		set(top, "KafkaSuperuser", map[string]any{"User": "a b", "Password": "abcd", "Extra": 1}),
+		edit(func(m map[string]any) { // the same account with another password
+			s := sub(m)
+			other := maps.Clone(grp(m))
+			other["ConsumerGroupName"], other["Password"] = "g2", "another1"
+			s["ConsumerGroups"] = append(s["ConsumerGroups"].([]any), other)
+		}),
+		edit(func(m map[string]any) { // 11 groups
+			s := sub(m)
+			var gs []any
+			for i := 0; i < 11; i++ {
+				g := maps.Clone(grp(m))
+				g["ConsumerGroupName"] = fmt.Sprintf("g%d", i)
+				gs = append(gs, g)
+			}
+			s["ConsumerGroups"] = gs
 		}),
 		// Faults.
 		set(fault(1), "DelayMs", 600000), set(fault(1), "DelayMs", 600001), set(fault(1), "DelayMs", -1),
@@ -282,11 +329,12 @@ const (
 	shapeInt
 	shapeBool
 	shapeList
+	shapeObject
 )
 
 type shapeField struct {
 	kind shapeKind
-	item map[string]shapeField // for shapeList: the fields of each item (an object)
+	item map[string]shapeField // for shapeList: the fields of each item (an object); for shapeObject: its fields
 }
 
 var (
@@ -306,11 +354,14 @@ var (
 		"DelayMs": {kind: shapeInt}, "Drop": {kind: shapeBool}, "Status": {kind: shapeInt},
 		"Body": {kind: shapeString}, "Times": {kind: shapeInt},
 	}
+	superuserShape    = map[string]shapeField{"User": {kind: shapeString}, "Password": {kind: shapeString}}
 	configShapeFields = map[string]shapeField{
 		"Region": {kind: shapeString}, "RateLimitPerSecond": {kind: shapeInt},
-		"Credentials":   {kind: shapeList, item: credentialShape},
-		"Subscriptions": {kind: shapeList, item: subscriptionShape},
-		"Faults":        {kind: shapeList, item: faultShape},
+		"CheckpointSeconds": {kind: shapeInt}, "RetentionHours": {kind: shapeInt},
+		"KafkaSuperuser": {kind: shapeObject, item: superuserShape},
+		"Credentials":    {kind: shapeList, item: credentialShape},
+		"Subscriptions":  {kind: shapeList, item: subscriptionShape},
+		"Faults":         {kind: shapeList, item: faultShape},
 	}
 )
 
@@ -335,6 +386,10 @@ func configShape(doc any) []string {
 			switch {
 			case !known:
 				bad = append(bad, p)
+			case field.kind == shapeObject:
+				if val != nil { // null: as if absent
+					object(val, field.item, p)
+				}
 			case field.kind == shapeList:
 				if val == nil {
 					continue
@@ -394,7 +449,11 @@ func configFromTree(m map[string]any) emulator.Config {
 		}
 		return out
 	}
-	cfg := emulator.Config{Region: str(m, "Region"), RateLimitPerSecond: num(m, "RateLimitPerSecond")}
+	cfg := emulator.Config{Region: str(m, "Region"), RateLimitPerSecond: num(m, "RateLimitPerSecond"),
+		CheckpointSeconds: num(m, "CheckpointSeconds"), RetentionHours: num(m, "RetentionHours")}
+	if su, ok := m["KafkaSuperuser"].(map[string]any); ok {
+		cfg.KafkaSuperuser = &emulator.KafkaUser{User: str(su, "User"), Password: str(su, "Password")}
+	}
 	for _, c := range items(m, "Credentials") {
 		cfg.Credentials = append(cfg.Credentials, emulator.Credential{SecretID: str(c, "SecretId"), SecretKey: str(c, "SecretKey"), Token: str(c, "Token")})
 	}
@@ -468,8 +527,30 @@ func configViolations(c emulator.Config) []string {
 		}
 	}
 
+	// CheckpointSeconds 0 (10) or 1-86400; RetentionHours 0 (24) or 1-8760.
+	if c.CheckpointSeconds < 0 || c.CheckpointSeconds > 86400 {
+		add("CheckpointSeconds")
+	}
+	if c.RetentionHours < 0 || c.RetentionHours > 8760 {
+		add("RetentionHours")
+	}
+	// KafkaSuperuser, when present: a user of 1-128 Kafka-name chars not starting with account-, and a
+	// password of 4-128 characters.
+	if su := c.KafkaSuperuser; su != nil {
+		if su.User == "" || len(su.User) > 128 || !onlyBytes(su.User, kafkaByte) || strings.HasPrefix(su.User, "account-") {
+			add("KafkaSuperuser.User")
+		}
+		if len(su.Password) <= 3 || len(su.Password) > 128 {
+			add("KafkaSuperuser.Password")
+		}
+	}
+
 	for i, s := range c.Subscriptions {
 		p := fmt.Sprintf("Subscriptions[%d]", i)
+		// At most 10 consumer groups (DTS's limit).
+		if len(s.ConsumerGroups) > 10 {
+			add("%s.ConsumerGroups", p)
+		}
 		// SubscribeId: "subs-" + lowercase letters/digits, at most 64 chars; unique.
 		rest, hasPrefix := strings.CutPrefix(s.SubscribeID, "subs-")
 		if !hasPrefix || rest == "" || len(s.SubscribeID) > 64 || !onlyBytes(rest, func(b byte) bool { return isLower(b) || isDigit(b) }) {
@@ -509,6 +590,12 @@ func configViolations(c emulator.Config) []string {
 			}
 			if len(g.Password) <= 3 || len(g.Password) > 128 {
 				add("%s.Password", gp)
+			}
+			// One account, one password: an account named again must have the same password.
+			for _, earlier := range s.ConsumerGroups[:j] {
+				if earlier.AccountName == g.AccountName && earlier.Password != g.Password {
+					add("%s.Password", gp)
+				}
 			}
 			if len(g.Description) > 256 {
 				add("%s.Description", gp)

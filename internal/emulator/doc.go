@@ -9,8 +9,15 @@
 // on every call, so a consumer joining the group with kgo or kcat changes what DescribeConsumerGroups reports,
 // and an offset committed by ResetConsumerGroupOffset is where the next consumer starts.
 //
-// ResetConsumerGroupOffset behaves like DTS, including its trap: when the Kafka group is not Dead or Empty the
-// reset is silently ignored and still answers success with a RequestId.
+// Where DTS answers differently from Kafka, the emulator answers as DTS: a group Kafka does not know is Dead
+// with offsets -1; offsets for a time are DTS's checkpoints (the log end at Unix times divisible by
+// CheckpointSeconds, the newest at or before the time), never before what RetentionHours keeps; and
+// ResetConsumerGroupOffset has DTS's trap: when the Kafka group is not Dead or Empty the reset is silently
+// ignored and still answers success with a RequestId.
+//
+// The Kafka listener is DTS's too: SASL_PLAINTEXT (SCRAM-SHA-512, PLAIN), each DTS account a Kafka user
+// account-<SubscribeId>-<AccountName> that may read its subscription's topic through its own groups only, and a
+// configured superuser that writes the records and is the emulator's own admin client.
 //
 // The HTTP side is TencentCloud API 3.0: POST JSON, TC3-HMAC-SHA256 checked by package tc3 against the
 // configured credentials (the Host header as sent is what counts), answers in the {"Response": ...} envelope

@@ -9,8 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -21,6 +23,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"dtsreset/internal/emulator/tc3"
 )
@@ -61,6 +64,7 @@ type options struct {
 	kafkaAddr string
 	dataDir   string
 	now       func() time.Time
+	signNow   func() time.Time // nil: now
 	noLimit   bool
 }
 
@@ -76,15 +80,21 @@ func WithKafkaAddr(addr string) Option { return func(o *options) { o.kafkaAddr =
 // persists.
 func WithDataDir(dir string) Option { return func(o *options) { o.dataDir = dir } }
 
-// WithClock sets the clock for signature timestamps, rate limiting, the DTS groups' CreatedAt/UpdatedAt and
-// Latency. Default time.Now.
+// WithClock sets DTS's clock: which checkpoints exist, what retention has dropped, Latency, the groups'
+// CreatedAt/UpdatedAt, the rate limit's window and, unless WithSignatureClock says otherwise, the signature
+// timestamps. Default time.Now.
 func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithSignatureClock sets the clock the TC3 signature timestamps are checked against, when it must differ
+// from WithClock's: a test that pins DTS's world to a fixed date while a real SDK signs with the real time.
+// Default: the WithClock clock.
+func WithSignatureClock(now func() time.Time) Option { return func(o *options) { o.signNow = now } }
 
 // WithoutRateLimit disables the per-action rate limit whatever the configuration says.
 func WithoutRateLimit() Option { return func(o *options) { o.noLimit = true } }
 
-// New validates cfg, starts the Kafka cluster with one topic per subscription and returns the emulator.
-// ctx bounds the start-up only.
+// New validates cfg, starts the Kafka cluster with one topic per subscription, its users and ACLs, and returns
+// the emulator. ctx bounds the start-up only.
 func New(ctx context.Context, cfg Config, opts ...Option) (*Emulator, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -93,39 +103,26 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Emulator, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	host, portStr, err := net.SplitHostPort(o.kafkaAddr)
+	if o.signNow == nil {
+		o.signNow = o.now
+	}
+	kopts, err := kafkaOpts(cfg, o)
 	if err != nil {
-		return nil, fmt.Errorf("emulator: kafka address %q: %w", o.kafkaAddr, err)
+		return nil, err
 	}
-	port, err := strconv.Atoi(portStr)
-	if err != nil || port < 0 || port > 65535 {
-		return nil, fmt.Errorf("emulator: kafka address %q: bad port", o.kafkaAddr)
-	}
-	kopts := []kfake.Opt{
-		kfake.NumBrokers(1),
-		kfake.Ports(port),
-		kfake.ListenFn(func(network, _ string) (net.Listener, error) {
-			return net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
-		}),
-		kfake.ClusterID("dtslocal"),
-		kfake.DefaultNumPartitions(1),
-		// Tests use short session timeouts so a consumer that vanishes leaves the group quickly.
-		kfake.GroupMinSessionTimeout(100 * time.Millisecond),
-	}
-	var st *store
+	st := memStore()
 	if o.dataDir != "" {
-		kopts = append(kopts, kfake.DataDir(filepath.Join(o.dataDir, "kafka")))
-		if st, err = openStore(filepath.Join(o.dataDir, "dtsgroups.json")); err != nil {
+		if st, err = openDataDir(o.dataDir); err != nil {
 			return nil, err
 		}
-	} else {
-		st = memStore()
 	}
 	cluster, err := kfake.NewCluster(kopts...)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: starting kafka: %w", err)
 	}
-	kcl, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.ClientID("dtslocal-admin"))
+	su := cfg.Superuser()
+	kcl, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()...), kgo.ClientID("dtslocal-admin"),
+		kgo.SASL(scram.Auth{User: su.User, Pass: su.Password}.AsSha512Mechanism()))
 	if err != nil {
 		cluster.Close()
 		return nil, fmt.Errorf("emulator: kafka client: %w", err)
@@ -137,17 +134,80 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Emulator, error) {
 	for _, f := range cfg.Faults {
 		e.InjectFault(f)
 	}
-	for i, s := range cfg.Subscriptions {
-		if err := e.ensureTopic(ctx, i, s); err != nil {
-			e.Close()
-			return nil, err
-		}
-	}
-	if err := st.seed(cfg, o.now()); err != nil {
+	if err := e.start(ctx); err != nil {
 		e.Close()
 		return nil, err
 	}
 	return e, nil
+}
+
+// kafkaOpts are the kfake options of cfg: one broker on the asked address, SASL with the superuser and every
+// configured account (SCRAM-SHA-512 and PLAIN), ACLs enforced, and the data directory.
+func kafkaOpts(cfg Config, o options) ([]kfake.Opt, error) {
+	host, portStr, err := net.SplitHostPort(o.kafkaAddr)
+	if err != nil {
+		return nil, fmt.Errorf("emulator: kafka address %q: %w", o.kafkaAddr, err)
+	}
+	port, err := strconv.Atoi(portStr)
+	if err != nil || port < 0 || port > 65535 {
+		return nil, fmt.Errorf("emulator: kafka address %q: bad port", o.kafkaAddr)
+	}
+	su := cfg.Superuser()
+	kopts := []kfake.Opt{
+		kfake.NumBrokers(1),
+		kfake.Ports(port),
+		kfake.ListenFn(func(network, _ string) (net.Listener, error) {
+			return net.Listen(network, net.JoinHostPort(host, strconv.Itoa(port)))
+		}),
+		kfake.ClusterID("dtslocal"),
+		kfake.DefaultNumPartitions(1),
+		// Tests use short session timeouts so a consumer that vanishes leaves the group quickly.
+		kfake.GroupMinSessionTimeout(100 * time.Millisecond),
+		kfake.EnableSASL(),
+		kfake.EnableACLs(),
+		kfake.Superuser(mechSCRAM512, su.User, su.Password),
+		kfake.Superuser(mechPlain, su.User, su.Password),
+	}
+	// PLAIN users exist only from the start (kfake adds none at runtime); SCRAM users are also upserted by
+	// reconcileAccounts, which adds the groups created through the API.
+	for user, pass := range configuredAccounts(cfg) {
+		kopts = append(kopts, kfake.User(mechSCRAM512, user, pass), kfake.User(mechPlain, user, pass))
+	}
+	if o.dataDir != "" {
+		kopts = append(kopts, kfake.DataDir(filepath.Join(o.dataDir, "kafka")))
+	}
+	return kopts, nil
+}
+
+// openDataDir opens the DTS group list of dir and drops the Kafka users kfake saved there. Those users are
+// derived state: the configuration and the group list say who they are, and reloaded ones would win over the
+// configured ones (so a changed password, even the superuser's the emulator logs in with, would never apply).
+func openDataDir(dir string) (*store, error) {
+	st, err := openStore(filepath.Join(dir, "dtsgroups.json"))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.Remove(filepath.Join(dir, "kafka", "sasl.json")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("emulator: %w", err)
+	}
+	return st, nil
+}
+
+// start answers ApiVersions for librdkafka, creates the topics, seeds the group list and reconciles the Kafka
+// users and ACLs with it.
+func (e *Emulator) start(ctx context.Context) error {
+	if err := e.controlApiVersions(ctx); err != nil {
+		return err
+	}
+	for i, s := range e.cfg.Subscriptions {
+		if err := e.ensureTopic(ctx, i, s); err != nil {
+			return err
+		}
+	}
+	if err := e.store.seed(e.cfg, e.opts.now()); err != nil {
+		return err
+	}
+	return e.reconcileAccounts(ctx)
 }
 
 // ensureTopic makes the topic of cfg.Subscriptions[i] exist with exactly s.Partitions partitions. A topic
@@ -196,23 +256,6 @@ func (e *Emulator) KafkaAddrs() []string { return e.cluster.ListenAddrs() }
 
 // Config returns the configuration the emulator serves.
 func (e *Emulator) Config() Config { return e.cfg }
-
-// SubscriberOpts are the kgo options of a client standing in for a subscriber: it joins group, consumes
-// topic from the start, and never commits by itself, so only a reset moves the group's offsets. Heartbeats
-// and rebalances are quick so that tests and the demo see a member join and leave within a second or two.
-// Add the seed brokers with KafkaAddrs.
-func SubscriberOpts(group, topic, clientID string) []kgo.Opt {
-	return []kgo.Opt{
-		kgo.ClientID(clientID),
-		kgo.ConsumerGroup(group),
-		kgo.ConsumeTopics(topic),
-		kgo.DisableAutoCommit(),
-		kgo.SessionTimeout(6 * time.Second),
-		kgo.HeartbeatInterval(200 * time.Millisecond),
-		kgo.RebalanceTimeout(2 * time.Second),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()),
-	}
-}
 
 // Close stops the Kafka cluster, writing its data when a data directory is set.
 func (e *Emulator) Close() error {
@@ -356,6 +399,7 @@ var (
 	errAnswered = errors.New("answered without the envelope") // a Status fault wrote its raw answer
 )
 
+// serve authenticates the request, applies a fault and the rate limit, and runs the action.
 func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, action string) (any, error) {
 	if r.Method != http.MethodPost {
 		return nil, errorf("UnsupportedOperation", "the emulator accepts POST requests with a JSON body, not %s", r.Method)
@@ -367,7 +411,7 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, action string) 
 	if len(body) > maxBody {
 		return nil, errorf("InvalidParameter", "the request body is larger than %d bytes", maxBody)
 	}
-	if _, err := tc3.Verify(r, body, Service, e.lookup, e.opts.now()); err != nil {
+	if _, err := tc3.Verify(r, body, Service, e.lookup, e.opts.signNow()); err != nil {
 		var te *tc3.Error
 		if errors.As(err, &te) {
 			return nil, &apiError{Code: te.Code, Message: te.Message}
@@ -375,60 +419,74 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, action string) 
 		return nil, errorf("AuthFailure", "%v", err)
 	}
 	if f := e.takeFault(action); f != nil {
-		if f.DelayMs > 0 {
-			t := time.NewTimer(time.Duration(f.DelayMs) * time.Millisecond)
-			select {
-			case <-t.C:
-			case <-r.Context().Done():
-				t.Stop()
-				return nil, errDropped // nobody is listening any more
-			}
-		}
-		if f.Drop {
-			drop(w)
-			return nil, errDropped
-		}
-		if f.Status != 0 {
-			// No envelope, no RequestId, no JSON: what a gateway or load balancer in front of the API answers
-			// when the API behind it is down.
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.WriteHeader(f.Status)
-			_, _ = io.WriteString(w, f.Body)
-			return nil, errAnswered
-		}
-		if f.Code != "" {
-			msg := f.Message
-			if msg == "" {
-				msg = "injected fault " + f.Code
-			}
-			return nil, &apiError{Code: f.Code, Message: msg}
+		if err := applyFault(w, r, f); err != nil {
+			return nil, err
 		}
 	}
 	if !e.allow(action) {
 		return nil, errorf("RequestLimitExceeded", "more than %d requests of %s within one second", e.rateLimit(), action)
 	}
-	if action == "" {
-		return nil, errorf("MissingParameter", "the X-TC-Action header is missing")
-	}
-	h, ok := actions[action]
-	if !ok {
-		return nil, errorf("InvalidAction", "the action %s is not supported (the emulator serves %v)", action, actionNames())
-	}
-	if v := r.Header.Get("X-TC-Version"); v != Version {
-		return nil, errorf("InvalidParameterValue", "X-TC-Version must be %s, got %q", Version, v)
-	}
-	region := r.Header.Get("X-TC-Region")
-	if region == "" {
-		return nil, errorf("MissingParameter", "the X-TC-Region header is missing")
-	}
-	if ct := r.Header.Get("Content-Type"); !isJSON(ct) {
-		return nil, errorf("InvalidParameter", "Content-Type must be application/json, got %q", ct)
+	h, err := route(r, action)
+	if err != nil {
+		return nil, err
 	}
 	p, err := parseParams(body, h.params)
 	if err != nil {
 		return nil, err
 	}
-	return h.run(e, &request{ctx: r.Context(), region: region, p: p})
+	return h.run(e, &request{ctx: r.Context(), region: r.Header.Get("X-TC-Region"), p: p})
+}
+
+// applyFault sleeps the fault's delay, then drops the connection, answers a raw Status or an error Code; nil
+// lets the action run.
+func applyFault(w http.ResponseWriter, r *http.Request, f *Fault) error {
+	if f.DelayMs > 0 {
+		t := time.NewTimer(time.Duration(f.DelayMs) * time.Millisecond)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return errDropped // nobody is listening any more
+		}
+	}
+	switch {
+	case f.Drop:
+		drop(w)
+		return errDropped
+	case f.Status != 0:
+		// No envelope, no RequestId, no JSON: what a gateway or load balancer in front of the API answers
+		// when the API behind it is down.
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(f.Status)
+		_, _ = io.WriteString(w, f.Body)
+		return errAnswered
+	case f.Code != "":
+		msg := f.Message
+		if msg == "" {
+			msg = "injected fault " + f.Code
+		}
+		return &apiError{Code: f.Code, Message: msg}
+	}
+	return nil
+}
+
+// route checks the request's action, version, region and content type, and returns the action's handler.
+func route(r *http.Request, action string) (handler, error) {
+	if action == "" {
+		return handler{}, errorf("MissingParameter", "the X-TC-Action header is missing")
+	}
+	h, ok := actions[action]
+	switch {
+	case !ok:
+		return handler{}, errorf("InvalidAction", "the action %s is not supported (the emulator serves %v)", action, actionNames())
+	case r.Header.Get("X-TC-Version") != Version:
+		return handler{}, errorf("InvalidParameterValue", "X-TC-Version must be %s, got %q", Version, r.Header.Get("X-TC-Version"))
+	case r.Header.Get("X-TC-Region") == "":
+		return handler{}, errorf("MissingParameter", "the X-TC-Region header is missing")
+	case !isJSON(r.Header.Get("Content-Type")):
+		return handler{}, errorf("InvalidParameter", "Content-Type must be application/json, got %q", r.Header.Get("Content-Type"))
+	}
+	return h, nil
 }
 
 func (e *Emulator) rateLimit() int {
@@ -436,6 +494,20 @@ func (e *Emulator) rateLimit() int {
 		return DefaultRateLimit
 	}
 	return e.cfg.RateLimitPerSecond
+}
+
+func (e *Emulator) checkpointEvery() time.Duration {
+	if e.cfg.CheckpointSeconds == 0 {
+		return DefaultCheckpointSeconds * time.Second
+	}
+	return time.Duration(e.cfg.CheckpointSeconds) * time.Second
+}
+
+func (e *Emulator) retentionHours() int {
+	if e.cfg.RetentionHours == 0 {
+		return DefaultRetentionHours
+	}
+	return e.cfg.RetentionHours
 }
 
 func isJSON(ct string) bool {

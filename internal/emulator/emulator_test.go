@@ -32,20 +32,12 @@ func TestResetFollowsKafkaGroupState(t *testing.T) {
 	produce(t, env, 3, 5)
 
 	g := env.describeGroup(t, demoGroup)
-	if g.ConsumerGroupState != "Empty" || !slices.Equal(offsetsOf(g), []int64{0, 0, 0}) {
-		t.Fatalf("new group: state %s offsets %v, want Empty [0 0 0]", g.ConsumerGroupState, offsetsOf(g))
+	if g.ConsumerGroupState != "Dead" || !slices.Equal(offsetsOf(g), []int64{-1, -1, -1}) {
+		t.Fatalf("new group: state %s offsets %v, want Dead [-1 -1 -1]", g.ConsumerGroupState, offsetsOf(g))
 	}
-	if g.Account != "account-subs-demo000001-acct1" || g.ConsumerGroupLag != 5 || g.StateOfPartition[2].ConsumerGroupLag != 5 {
-		t.Errorf("new group: account %q lag %d, want account-subs-demo000001-acct1 and lag 5", g.Account, g.ConsumerGroupLag)
-	}
-	if g.Latency <= 0 {
-		t.Errorf("new group: latency %d, want > 0 (records from 2024 unconsumed)", g.Latency)
-	}
-	// Every lagging partition has its own latency, not only the first one Kafka answers a fetch for.
-	for _, p := range g.StateOfPartition {
-		if p.ConsumerGroupLag > 0 && p.Latency <= 0 {
-			t.Errorf("new group: partition %d lags %d with latency %d, want > 0", p.PartitionNo, p.ConsumerGroupLag, p.Latency)
-		}
+	if g.Account != "account-subs-demo000001-acct1" || g.ConsumerGroupOffset != -1 || g.ConsumerGroupLag != 0 || g.Latency != 0 {
+		t.Errorf("new group: account %q offset %d lag %d latency %d, want account-subs-demo000001-acct1, -1, 0, 0",
+			g.Account, g.ConsumerGroupOffset, g.ConsumerGroupLag, g.Latency)
 	}
 
 	c1 := consumer(t, env, "consumer-one")
@@ -59,12 +51,22 @@ func TestResetFollowsKafkaGroupState(t *testing.T) {
 	}
 
 	env.mustCall(t, "ResetConsumerGroupOffset", resetParams("latest", "", 0, 1, 2), nil)
-	if g := env.describeGroup(t, demoGroup); !slices.Equal(offsetsOf(g), []int64{0, 0, 0}) {
-		t.Errorf("reset of a Stable group changed offsets to %v, want [0 0 0] (silently ignored)", offsetsOf(g))
+	if g := env.describeGroup(t, demoGroup); !slices.Equal(offsetsOf(g), []int64{-1, -1, -1}) {
+		t.Errorf("reset of a Stable group changed offsets to %v, want [-1 -1 -1] (silently ignored)", offsetsOf(g))
 	}
 
+	commitSync(t, c1, map[int32]int64{0: 1, 1: 1, 2: 1})
 	c1.Close() // leaves the group
-	waitState(t, env, "Empty")
+	g = waitState(t, env, "Empty")
+	if !slices.Equal(offsetsOf(g), []int64{1, 1, 1}) || g.ConsumerGroupLag != 4 {
+		t.Errorf("after the consumer committed and left: offsets %v lag %d, want [1 1 1] and 4", offsetsOf(g), g.ConsumerGroupLag)
+	}
+	// Every lagging partition has its own latency, not only the first one Kafka answers a fetch for.
+	for _, p := range g.StateOfPartition {
+		if p.Latency <= 0 {
+			t.Errorf("partition %d lags %d with latency %d, want > 0 (its records are older than DTS's clock)", p.PartitionNo, p.ConsumerGroupLag, p.Latency)
+		}
+	}
 
 	beijingOf := func(i int) string { return recordTime(i).In(beijing).Format("2006-01-02 15:04:05") }
 	tests := []struct {
@@ -202,42 +204,56 @@ func TestDescribeSubscribeDetail(t *testing.T) {
 	}
 }
 
+// TestConsumerGroupsPagingAndLifecycle fills the subscription to DTS's limit of 10 groups, pages through them
+// in creation order, refuses the 11th, and deletes one (with a BackendJobId, as the API allows) to make room.
 func TestConsumerGroupsPagingAndLifecycle(t *testing.T) {
 	env := newTestEmulator(t)
-	for i := 2; i <= 12; i++ {
-		env.mustCall(t, "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID,
-			"ConsumerGroupName": fmt.Sprintf("g%d", i), "AccountName": "acct", "Password": "pass1234", "Description": "d"}, nil)
+	create := func(name string) error {
+		return env.call(t, "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID,
+			"ConsumerGroupName": name, "AccountName": "acct", "Password": "pass1234", "Description": "d"}, nil)
+	}
+	for i := 2; i <= 10; i++ {
+		if err := create(fmt.Sprintf("g%d", i)); err != nil {
+			t.Fatalf("CreateConsumerGroup g%d: %v", i, err)
+		}
 	}
 	var page1, page2, all groupsResponse
-	env.mustCall(t, "DescribeConsumerGroups", map[string]any{"SubscribeId": emulator.DemoSubscribeID}, &page1)
-	env.mustCall(t, "DescribeConsumerGroups", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Offset": 10}, &page2)
-	env.mustCall(t, "DescribeConsumerGroups", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Limit": 100}, &all)
-	if page1.TotalCount != 12 || len(page1.Items) != 10 || len(page2.Items) != 2 || len(all.Items) != 12 {
-		t.Fatalf("pages: total %d, sizes %d+%d, all %d; want 12, 10+2, 12", page1.TotalCount, len(page1.Items), len(page2.Items), len(all.Items))
+	env.mustCall(t, "DescribeConsumerGroups", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Limit": 7}, &page1)
+	env.mustCall(t, "DescribeConsumerGroups", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Offset": 7}, &page2)
+	env.mustCall(t, "DescribeConsumerGroups", map[string]any{"SubscribeId": emulator.DemoSubscribeID}, &all)
+	if page1.TotalCount != 10 || len(page1.Items) != 7 || len(page2.Items) != 3 || len(all.Items) != 10 {
+		t.Fatalf("pages: total %d, sizes %d+%d, default page %d; want 10, 7+3, 10", page1.TotalCount, len(page1.Items), len(page2.Items), len(all.Items))
 	}
 	var names []string
 	for _, g := range append(page1.Items, page2.Items...) {
 		names = append(names, strings.TrimPrefix(g.ConsumerGroupName, "consumer-grp-"+emulator.DemoSubscribeID+"-"))
-		if g.ConsumerGroupState != "Empty" || len(g.StateOfPartition) != 3 || g.CreatedAt == "" {
-			t.Errorf("%s: state %s, %d partitions, created %q", g.ConsumerGroupName, g.ConsumerGroupState, len(g.StateOfPartition), g.CreatedAt)
+		if g.ConsumerGroupState != "Dead" || len(g.StateOfPartition) != 3 || g.CreatedAt == "" {
+			t.Errorf("%s: state %s, %d partitions, created %q; want a Dead group of 3 partitions", g.ConsumerGroupName, g.ConsumerGroupState, len(g.StateOfPartition), g.CreatedAt)
 		}
 	}
-	want := []string{"g1", "g2", "g3", "g4", "g5", "g6", "g7", "g8", "g9", "g10", "g11", "g12"}
+	want := []string{"g1", "g2", "g3", "g4", "g5", "g6", "g7", "g8", "g9", "g10"}
 	if !slices.Equal(names, want) {
 		t.Errorf("order %v, want creation order %v", names, want)
 	}
 
-	err := env.call(t, "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID,
-		"ConsumerGroupName": "g2", "AccountName": "acct", "Password": "pass1234"}, nil)
-	if codeOf(err) != "FailedOperation" {
+	// TestEleventhGroupRefused: DTS holds at most 10 groups per subscription.
+	err := create("g11")
+	if codeOf(err) != "FailedOperation" || !strings.Contains(err.Error(), "the limit is 10") {
+		t.Errorf("11th group: got %v, want FailedOperation saying the limit is 10", err)
+	}
+	if err := create("g2"); codeOf(err) != "FailedOperation" {
 		t.Errorf("duplicate create: got %v, want FailedOperation", err)
 	}
 	env.mustCall(t, "DeleteConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID,
-		"ConsumerGroupName": "consumer-grp-subs-demo000001-g2", "AccountName": "account-subs-demo000001-acct"}, nil)
+		"ConsumerGroupName": "consumer-grp-subs-demo000001-g2", "AccountName": "account-subs-demo000001-acct",
+		"BackendJobId": "job-123"}, nil)
 	var after groupsResponse
 	env.mustCall(t, "DescribeConsumerGroups", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Offset": 1, "Limit": 1}, &after)
-	if after.TotalCount != 11 || len(after.Items) != 1 || after.Items[0].ConsumerGroupName != "consumer-grp-subs-demo000001-g3" {
-		t.Errorf("after delete: total %d items %+v, want 11 and g3 second", after.TotalCount, after.Items)
+	if after.TotalCount != 9 || len(after.Items) != 1 || after.Items[0].ConsumerGroupName != "consumer-grp-subs-demo000001-g3" {
+		t.Errorf("after delete: total %d items %+v, want 9 and g3 second", after.TotalCount, after.Items)
+	}
+	if err := create("g11"); err != nil {
+		t.Errorf("create after a delete made room: %v", err)
 	}
 }
 
@@ -276,6 +292,9 @@ func TestErrors(t *testing.T) {
 		{"describe unknown subscription", "DescribeConsumerGroups", map[string]any{"SubscribeId": "subs-nope"}, "ResourceNotFound"},
 		{"describe bad limit", "DescribeConsumerGroups", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Limit": 1000}, "InvalidParameterValue"},
 		{"offsets bad time", "DescribeOffsetByTime", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Time": "yesterday"}, "InvalidParameterValue"},
+		{"offsets without Time", "DescribeOffsetByTime", map[string]any{"SubscribeId": emulator.DemoSubscribeID}, "MissingParameter"},
+		{"offsets with a null Time", "DescribeOffsetByTime", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Time": nil}, "MissingParameter"},
+		{"delete with a BackendJobId of the wrong type", "DeleteConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "ConsumerGroupName": "g1", "AccountName": "acct1", "BackendJobId": 7}, "InvalidParameter"},
 		{"create short password", "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "ConsumerGroupName": "g9", "AccountName": "a", "Password": "abc"}, "InvalidParameterValue"},
 		{"delete wrong account", "DeleteConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "ConsumerGroupName": "g1", "AccountName": "other"}, "InvalidParameterValue"},
 	}
@@ -396,7 +415,7 @@ func TestRateLimit(t *testing.T) {
 				t.Errorf("DescribeSubscribeDetail %d: admitted %v, want %v", i, got, want)
 			}
 		}
-		env.mustCall(t, "DescribeOffsetByTime", map[string]any{"SubscribeId": emulator.DemoSubscribeID}, nil)
+		env.mustCall(t, "DescribeOffsetByTime", byTimeNow, nil)
 	})
 }
 
@@ -496,17 +515,17 @@ func TestFaults(t *testing.T) {
 			}
 		}
 		env.mustCall(t, "DescribeSubscribeDetail", detail, nil)
-		env.mustCall(t, "DescribeOffsetByTime", detail, nil) // other actions are untouched
+		env.mustCall(t, "DescribeOffsetByTime", byTimeNow, nil) // other actions are untouched
 	})
 
 	t.Run("drop, any action, from config", func(t *testing.T) {
 		cfg := emulator.DemoConfig()
 		cfg.Faults = []emulator.Fault{{Action: "*", Drop: true, Times: 1}}
 		env := newTestEmulatorWith(t, cfg, emulator.WithoutRateLimit())
-		if got := codeOf(env.call(t, "DescribeOffsetByTime", detail, nil)); got != "ClientError.NetworkError" {
+		if got := codeOf(env.call(t, "DescribeOffsetByTime", byTimeNow, nil)); got != "ClientError.NetworkError" {
 			t.Errorf("got %s, want ClientError.NetworkError", got)
 		}
-		env.mustCall(t, "DescribeOffsetByTime", detail, nil)
+		env.mustCall(t, "DescribeOffsetByTime", byTimeNow, nil)
 		if got := env.emu.Calls("DescribeOffsetByTime"); got != 2 {
 			t.Errorf("Calls = %d, want 2", got)
 		}
@@ -547,8 +566,8 @@ func TestFaults(t *testing.T) {
 		env.emu.InjectFault(emulator.Fault{Action: "ResetConsumerGroupOffset", DelayMs: 20, Times: 1})
 		produce(t, env, 3, 5)
 		env.mustCall(t, "ResetConsumerGroupOffset", resetParams("latest", "", 0), nil)
-		if got := offsetsOf(env.describeGroup(t, demoGroup)); !slices.Equal(got, []int64{5, 0, 0}) {
-			t.Errorf("offsets %v, want [5 0 0]", got)
+		if got := offsetsOf(env.describeGroup(t, demoGroup)); !slices.Equal(got, []int64{5, -1, -1}) {
+			t.Errorf("offsets %v, want [5 -1 -1] (partitions never committed are -1)", got)
 		}
 	})
 
@@ -574,8 +593,8 @@ func TestFaults(t *testing.T) {
 		case <-time.After(30 * time.Second):
 			t.Fatal("delayed reset did not answer")
 		}
-		if got := offsetsOf(env.describeGroup(t, demoGroup)); !slices.Equal(got, []int64{0, 0, 0}) {
-			t.Errorf("offsets %v, want [0 0 0]: the reset of an active group is silently ignored", got)
+		if got := offsetsOf(env.describeGroup(t, demoGroup)); !slices.Equal(got, []int64{-1, -1, -1}) {
+			t.Errorf("offsets %v, want [-1 -1 -1]: the reset of an active group is silently ignored", got)
 		}
 	})
 }

@@ -7,7 +7,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
-// createConsumerGroup adds a DTS group. Kafka learns of it only when it is first joined or committed to.
+// createConsumerGroup adds a DTS group and gives its account a SCRAM-SHA-512 user and its ACLs. The Kafka
+// group itself appears only when it is first joined or committed to: until then it is Dead.
 func (e *Emulator) createConsumerGroup(r *request) (any, error) {
 	sub, err := e.subscription(r)
 	if err != nil {
@@ -26,17 +27,21 @@ func (e *Emulator) createConsumerGroup(r *request) (any, error) {
 		}
 		return nil, err
 	}
-	added, err := e.store.add(g)
-	if err != nil {
+	if err := e.store.add(g); err != nil {
 		return nil, internal(err)
 	}
-	if !added {
-		return nil, errorf("FailedOperation", "the consumer group %s already exists in subscription %s", g.Name, sub.SubscribeID)
+	if err := e.grantGroup(r.ctx, sub, g); err != nil {
+		// A group whose account cannot log in is not created; its name stays free.
+		if rerr := e.store.remove(sub.SubscribeID, g.Name); rerr != nil {
+			return nil, internal(errors.Join(err, rerr))
+		}
+		return nil, internal(err)
 	}
 	return struct{}{}, nil
 }
 
-// deleteConsumerGroup removes a DTS group and its Kafka group; a group with members cannot be deleted.
+// deleteConsumerGroup removes a DTS group, its Kafka group and its account's access to it; a group with
+// members cannot be deleted. BackendJobId is accepted and means nothing here.
 func (e *Emulator) deleteConsumerGroup(r *request) (any, error) {
 	sub, err := e.subscription(r)
 	if err != nil {
@@ -57,6 +62,9 @@ func (e *Emulator) deleteConsumerGroup(r *request) (any, error) {
 		return nil, internal(err)
 	}
 	if err := e.store.remove(sub.SubscribeID, g.Name); err != nil {
+		return nil, internal(err)
+	}
+	if err := e.revokeGroup(r.ctx, sub, g); err != nil {
 		return nil, internal(err)
 	}
 	return struct{}{}, nil

@@ -15,9 +15,12 @@ import (
 	tchttp "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/http"
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"dtsreset/internal/emulator"
+	"dtsreset/internal/emulator/emuclient"
 )
 
 // testEnv is an emulator behind an httptest server, with an SDK client signed with the demo credentials.
@@ -33,10 +36,20 @@ func newTestEmulator(t *testing.T, opts ...emulator.Option) *testEnv {
 	return newTestEmulatorWith(t, emulator.DemoConfig(), append([]emulator.Option{emulator.WithoutRateLimit()}, opts...)...)
 }
 
+// worldClock is DTS's clock in these tests: it starts an hour after recordBase and runs at real speed, so the
+// records of produce are within retention and before the newest checkpoint. Signatures are checked against
+// the real clock, which the SDK signs with.
+func worldClock() emulator.Option {
+	start := time.Now()
+	return emulator.WithClock(func() time.Time { return recordBase.Add(time.Hour + time.Since(start)) })
+}
+
+// newTestEmulatorWith serves cfg on worldClock; opts come after it and may set another clock.
 func newTestEmulatorWith(t *testing.T, cfg emulator.Config, opts ...emulator.Option) *testEnv {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
+	opts = append([]emulator.Option{worldClock(), emulator.WithSignatureClock(time.Now)}, opts...)
 	emu, err := emulator.New(ctx, cfg, opts...)
 	if err != nil {
 		t.Fatalf("emulator.New: %v", err)
@@ -186,6 +199,9 @@ func offsetsOf(g groupInfo) []int64 {
 
 const demoGroup = "consumer-grp-" + emulator.DemoSubscribeID + "-g1"
 
+// byTimeNow are DescribeOffsetByTime's parameters for a time after every record.
+var byTimeNow = map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Time": "2099-01-01 00:00:00"}
+
 var beijing = time.FixedZone("UTC+8", 8*3600)
 
 // recordTime is the timestamp of the i-th record produced by produce.
@@ -202,10 +218,32 @@ func produce(t *testing.T, env *testEnv, partitions, n int) {
 	}
 }
 
-// consumer joins the demo group with a real kgo client; it never commits by itself.
-func consumer(t *testing.T, env *testEnv, clientID string) *kgo.Client {
+// The demo's Kafka logins: the superuser feeds and administers, the group's account consumes.
+var (
+	superuser = emuclient.Login{User: emulator.DemoSuperuser, Password: emulator.DemoSuperuserPassword}
+	account   = emuclient.Login{User: "account-" + emulator.DemoSubscribeID + "-acct1", Password: "secret12"}
+)
+
+func loginOf(accountName, password string) emuclient.Login {
+	return emuclient.Login{User: "account-" + emulator.DemoSubscribeID + "-" + accountName, Password: password}
+}
+
+// subscriber is a consumer of the demo topic in group, logged in as l; it never commits by itself.
+func subscriber(t *testing.T, env *testEnv, l emuclient.Login, group, clientID string, opts ...kgo.Opt) *kgo.Client {
 	t.Helper()
-	cl, err := kgo.NewClient(append(emulator.SubscriberOpts(demoGroup, emulator.DemoTopicName, clientID), kgo.SeedBrokers(env.emu.KafkaAddrs()...))...)
+	cl, err := emuclient.Subscriber(env.emu.KafkaAddrs(), l, group, emulator.DemoTopicName, clientID, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	return cl
+}
+
+// consumer joins the demo group with a real kgo client logged in as the group's account; it never commits
+// by itself.
+func consumer(t *testing.T, env *testEnv, clientID string, opts ...kgo.Opt) *kgo.Client {
+	t.Helper()
+	cl, err := emuclient.Subscriber(env.emu.KafkaAddrs(), account, demoGroup, emulator.DemoTopicName, clientID, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,10 +274,16 @@ func firstRecords(t *testing.T, cl *kgo.Client, n int) map[int32]*kgo.Record {
 // waitState polls DescribeConsumerGroups until the demo group is in state want.
 func waitState(t *testing.T, env *testEnv, want string) groupInfo {
 	t.Helper()
+	return waitGroupState(t, env, demoGroup, want)
+}
+
+// waitGroupState polls DescribeConsumerGroups until group is in state want.
+func waitGroupState(t *testing.T, env *testEnv, group, want string) groupInfo {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	var g groupInfo
 	for i := 0; i < 400 && time.Now().Before(deadline); i++ {
-		g = env.describeGroup(t, demoGroup)
+		g = env.describeGroup(t, group)
 		if g.ConsumerGroupState == want {
 			return g
 		}
@@ -269,31 +313,62 @@ func deleteRecordsBefore(t *testing.T, env *testEnv, partitions int, offset int6
 	}
 }
 
-// admin is a Kafka admin client on the emulator's cluster; call done to close it.
+// admin is a Kafka admin client on the emulator's cluster, logged in as the superuser; call done to close it.
 func admin(t *testing.T, env *testEnv) (*kadm.Client, func()) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(env.emu.KafkaAddrs()...))
+	cl, err := emuclient.Client(env.emu.KafkaAddrs(), superuser)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return kadm.NewClient(cl), cl.Close
 }
 
-// produceTo writes n records with timestamps recordTime(0..n-1) to one partition of the demo topic.
+// produceTo writes, as the superuser, n records with timestamps recordTime(0..n-1) to one partition of the
+// demo topic.
 func produceTo(t *testing.T, env *testEnv, partition int32, n int) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(env.emu.KafkaAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
 	recs := make([]*kgo.Record, n)
 	for i := range recs {
 		recs[i] = &kgo.Record{Topic: emulator.DemoTopicName, Partition: partition, Value: fmt.Appendf(nil, "%d-%d", partition, i), Timestamp: recordTime(i)}
 	}
-	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
-		t.Fatalf("produce to partition %d: %v", partition, err)
+	produceRecords(t, env, recs...)
+}
+
+// produceRecords writes recs as the superuser.
+func produceRecords(t *testing.T, env *testEnv, recs ...*kgo.Record) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := emuclient.Produce(ctx, env.emu.KafkaAddrs(), superuser, recs...); err != nil {
+		t.Fatalf("produce: %v", err)
+	}
+}
+
+// commitSync commits offsets of the demo topic through cl's own group membership, as a consumer does.
+func commitSync(t *testing.T, cl *kgo.Client, offsets map[int32]int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	at := map[int32]kgo.EpochOffset{}
+	for p, o := range offsets {
+		at[p] = kgo.EpochOffset{Epoch: -1, Offset: o}
+	}
+	var commitErr error
+	cl.CommitOffsetsSync(ctx, map[string]map[int32]kgo.EpochOffset{emulator.DemoTopicName: at},
+		func(_ *kgo.Client, _ *kmsg.OffsetCommitRequest, resp *kmsg.OffsetCommitResponse, err error) {
+			if err != nil {
+				commitErr = err
+				return
+			}
+			for _, tp := range resp.Topics {
+				for _, p := range tp.Partitions {
+					if err := kerr.ErrorForCode(p.ErrorCode); err != nil && commitErr == nil {
+						commitErr = err
+					}
+				}
+			}
+		})
+	if commitErr != nil {
+		t.Fatalf("commit: %v", commitErr)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -91,6 +92,55 @@ func (e *Emulator) offsetsAfter(ctx context.Context, topic string, millis int64)
 		return e.startOffsets(ctx, topic)
 	}
 	return e.listOffsets(ctx, topic, func() (kadm.ListedOffsets, error) { return e.adm.ListOffsetsAfterMilli(ctx, millis, topic) })
+}
+
+// oldestRetained is DTS's earliest offset: the first record that retention (RetentionHours before now) has
+// not dropped, or the log start when Kafka itself dropped more.
+func (e *Emulator) oldestRetained(ctx context.Context, topic string) (map[int32]int64, error) {
+	horizon := e.opts.now().Add(-time.Duration(e.retentionHours()) * time.Hour)
+	start, err := e.startOffsets(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	kept, err := e.offsetsAfter(ctx, topic, horizon.UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	for p, o := range kept {
+		start[p] = max(start[p], o)
+	}
+	return start, nil
+}
+
+// offsetsAt is what DTS answers for a time: the checkpoint at or before it (see checkpointAt), that is the
+// log end at that moment, no earlier than the oldest retained offset.
+func (e *Emulator) offsetsAt(ctx context.Context, topic string, t time.Time) (map[int32]int64, error) {
+	cp := checkpointAt(t, e.opts.now(), e.checkpointEvery())
+	at, err := e.offsetsAfter(ctx, topic, cp.UnixMilli())
+	if err != nil {
+		return nil, err
+	}
+	oldest, err := e.oldestRetained(ctx, topic)
+	if err != nil {
+		return nil, err
+	}
+	for p, o := range at {
+		at[p] = max(o, oldest[p])
+	}
+	return at, nil
+}
+
+// checkpointAt is the newest checkpoint at or before t: DTS takes one every `every` at the Unix times
+// divisible by it, and none after now. It holds the log end of that moment, so a record stamped exactly at
+// the checkpoint is after it (the checkpoint's offset is that record's).
+func checkpointAt(t, now time.Time, every time.Duration) time.Time {
+	if now.Before(t) {
+		t = now
+	}
+	step := int64(every / time.Second)
+	sec := t.Unix()
+	sec -= ((sec % step) + step) % step // floor, also before 1970
+	return time.Unix(sec, 0)
 }
 
 // kafkaGroup is what Kafka says about a group: its state and, per member, the partitions of topic assigned.

@@ -1,39 +1,52 @@
 package emulator
 
-import "slices"
+import (
+	"context"
+	"slices"
+)
 
 type offsetItem struct {
-	PartitionNo int64 `json:"PartitionNo"`
-	Offset      int64 `json:"Offset"`
+	PartitionNo int64  `json:"PartitionNo"`
+	Offset      uint64 `json:"Offset"`
 }
 
-// describeOffsetByTime lists, for every partition of the subscription topic, the first offset at or after
-// Time (Beijing time) from the Kafka timestamp index: empty Time is time 0, the oldest offset; a time after
-// the last record gives the end offset.
+// describeOffsetByTime lists, for every partition of the subscription topic, DTS's offset for Time (Beijing
+// time): the checkpoint at or before it, never before the oldest retained offset. DTS documents Time as
+// required; an empty one is read as time 0, the oldest retained offset, as an empty ResetDatetime is.
 func (e *Emulator) describeOffsetByTime(r *request) (any, error) {
 	sub, err := e.subscription(r)
 	if err != nil {
 		return nil, err
 	}
-	t, ok, err := parseDTSTime("Time", r.p.str("Time"))
+	offsets, err := e.offsetsForTime(r.ctx, sub.TopicName, "Time", r.p.str("Time"))
 	if err != nil {
 		return nil, err
 	}
-	var offsets map[int32]int64
-	if ok {
-		offsets, err = e.offsetsAfter(r.ctx, sub.TopicName, t.UnixMilli())
-	} else {
-		offsets, err = e.startOffsets(r.ctx, sub.TopicName)
-	}
-	if err != nil {
-		return nil, internal(err)
-	}
 	items := make([]offsetItem, 0, len(offsets))
 	for p, o := range offsets {
-		items = append(items, offsetItem{PartitionNo: int64(p), Offset: o})
+		items = append(items, offsetItem{PartitionNo: int64(p), Offset: uint64(max(0, o))})
 	}
 	slices.SortFunc(items, func(a, b offsetItem) int { return int(a.PartitionNo - b.PartitionNo) })
 	return struct {
 		Items []offsetItem `json:"Items"`
 	}{items}, nil
+}
+
+// offsetsForTime reads the time parameter name (empty: time 0) and answers offsetsAt, or the oldest retained
+// offsets for time 0.
+func (e *Emulator) offsetsForTime(ctx context.Context, topic, name, value string) (map[int32]int64, error) {
+	t, ok, err := parseDTSTime(name, value)
+	if err != nil {
+		return nil, err
+	}
+	var offsets map[int32]int64
+	if ok {
+		offsets, err = e.offsetsAt(ctx, topic, t)
+	} else {
+		offsets, err = e.oldestRetained(ctx, topic)
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	return offsets, nil
 }

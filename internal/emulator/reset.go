@@ -1,9 +1,10 @@
 package emulator
 
 import (
+	"context"
+	"errors"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/twmb/franz-go/pkg/kerr"
 )
@@ -27,33 +28,13 @@ func (e *Emulator) resetConsumerGroupOffset(r *request) (any, error) {
 	if mode != "earliest" && mode != "latest" && mode != "datetime" {
 		return nil, errorf("InvalidParameterValue", "the parameter ResetMode must be earliest, latest or datetime, got %q", mode)
 	}
-	nos := r.p.list["PartitionNos"]
-	if len(nos) == 0 {
-		return nil, errorf("InvalidParameterValue", "the parameter PartitionNos must list at least one partition")
-	}
-	// Kafka, not the configuration, says which partitions exist: a reset must never answer success for a
-	// partition it cannot commit, and a partition a Kafka client added is as real as the others.
-	have, err := e.partitions(r.ctx, sub.TopicName)
+	parts, err := e.resetPartitions(r.ctx, sub, r.p.list["PartitionNos"])
 	if err != nil {
-		return nil, internal(err)
+		return nil, err
 	}
-	parts := map[int32]bool{}
-	for _, n := range nos {
-		if n < 0 || n > math.MaxInt32 || !slices.Contains(have, int32(n)) {
-			return nil, errorf("InvalidParameterValue", "the partition %d does not exist in topic %s (valid: %s)", n, sub.TopicName, validPartitionsText(len(have)))
-		}
-		parts[int32(n)] = true
-	}
-	var millis int64
-	timed := false
-	if mode == "datetime" {
-		t, ok, err := parseDTSTime("ResetDatetime", r.p.str("ResetDatetime"))
-		if err != nil {
+	if mode == "datetime" { // a bad ResetDatetime is refused whatever the group's state
+		if _, _, err := parseDTSTime("ResetDatetime", r.p.str("ResetDatetime")); err != nil {
 			return nil, err
-		}
-		// An empty ResetDatetime is time 0, which is the earliest offset: DTS's quiet default.
-		if ok {
-			millis, timed = t.UnixMilli(), true
 		}
 	}
 
@@ -65,18 +46,9 @@ func (e *Emulator) resetConsumerGroupOffset(r *request) (any, error) {
 	if st := groups[full].state; st != "Dead" && st != "Empty" {
 		return struct{}{}, nil // silently ignored, as DTS does
 	}
-
-	var target map[int32]int64
-	switch {
-	case mode == "latest":
-		target, err = e.endOffsets(r.ctx, sub.TopicName)
-	case timed:
-		target, err = e.offsetsAfter(r.ctx, sub.TopicName, millis)
-	default:
-		target, err = e.startOffsets(r.ctx, sub.TopicName)
-	}
+	target, err := e.resetTarget(r.ctx, sub.TopicName, mode, r.p.str("ResetDatetime"))
 	if err != nil {
-		return nil, internal(err)
+		return nil, err
 	}
 	for p := range target {
 		if !parts[p] {
@@ -84,11 +56,7 @@ func (e *Emulator) resetConsumerGroupOffset(r *request) (any, error) {
 		}
 	}
 	if err := e.commit(r.ctx, full, sub.TopicName, target); err != nil {
-		// A consumer joined between the state check and the commit: Kafka refuses a generation-less commit to
-		// a group with members, and DTS would have ignored the reset anyway.
-		if isKafkaError(err, kerr.UnknownMemberID) || isKafkaError(err, kerr.IllegalGeneration) ||
-			isKafkaError(err, kerr.RebalanceInProgress) || isKafkaError(err, kerr.FencedInstanceID) ||
-			strings.Contains(err.Error(), "STALE_MEMBER_EPOCH") {
+		if joinedMeanwhile(err) {
 			return struct{}{}, nil
 		}
 		return nil, internal(err)
@@ -97,4 +65,58 @@ func (e *Emulator) resetConsumerGroupOffset(r *request) (any, error) {
 		return nil, internal(err)
 	}
 	return struct{}{}, nil
+}
+
+// resetPartitions checks PartitionNos against the partitions Kafka has. Kafka, not the configuration, says
+// which exist: a reset must never answer success for a partition it cannot commit, and a partition a Kafka
+// client added is as real as the others.
+func (e *Emulator) resetPartitions(ctx context.Context, sub *Subscription, nos []int64) (map[int32]bool, error) {
+	if len(nos) == 0 {
+		return nil, errorf("InvalidParameterValue", "the parameter PartitionNos must list at least one partition")
+	}
+	have, err := e.partitions(ctx, sub.TopicName)
+	if err != nil {
+		return nil, internal(err)
+	}
+	parts := map[int32]bool{}
+	for _, n := range nos {
+		if n < 0 || n > math.MaxInt32 || !slices.Contains(have, int32(n)) {
+			return nil, errorf("InvalidParameterValue", "the partition %d does not exist in topic %s (valid: %s)", n, sub.TopicName, validPartitionsText(len(have)))
+		}
+		parts[int32(n)] = true
+	}
+	return parts, nil
+}
+
+// resetTarget is where a reset puts every partition: earliest is the oldest retained offset, latest the log
+// end, datetime the same checkpoint DescribeOffsetByTime answers (an empty ResetDatetime is time 0, the
+// earliest: DTS's quiet default).
+func (e *Emulator) resetTarget(ctx context.Context, topic, mode, datetime string) (map[int32]int64, error) {
+	var (
+		target map[int32]int64
+		err    error
+	)
+	switch mode {
+	case "latest":
+		target, err = e.endOffsets(ctx, topic)
+	case "datetime":
+		return e.offsetsForTime(ctx, topic, "ResetDatetime", datetime)
+	default:
+		target, err = e.oldestRetained(ctx, topic)
+	}
+	if err != nil {
+		return nil, internal(err)
+	}
+	return target, nil
+}
+
+// joinedMeanwhile reports a commit Kafka refused because a consumer joined between the state check and the
+// commit (a generation-less commit to a group with members); DTS would have ignored the reset anyway.
+func joinedMeanwhile(err error) bool {
+	for _, target := range []error{kerr.UnknownMemberID, kerr.IllegalGeneration, kerr.RebalanceInProgress, kerr.FencedInstanceID, kerr.StaleMemberEpoch} {
+		if errors.Is(err, target) {
+			return true
+		}
+	}
+	return false
 }

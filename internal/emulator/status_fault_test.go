@@ -68,7 +68,7 @@ func TestStatusFault(t *testing.T) {
 				rec.mu.Unlock()
 			}
 			env.mustCall(t, "DescribeSubscribeDetail", detail, nil) // Times 2 used up
-			env.mustCall(t, "DescribeOffsetByTime", detail, nil)    // other actions untouched
+			env.mustCall(t, "DescribeOffsetByTime", byTimeNow, nil) // other actions untouched
 			if got := env.emu.Calls("DescribeSubscribeDetail"); got != 3 {
 				t.Errorf("Calls = %d, want 3", got)
 			}

@@ -62,20 +62,24 @@ func openStore(path string) (*store, error) {
 
 func seedKey(subscribeID, name string) string { return subscribeID + "/" + name }
 
-// seed creates the configured groups not created before.
+// seed creates the configured groups not created before, and gives those that exist the configured account
+// and password.
 func (s *store) seed(cfg Config, now time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, sub := range cfg.Subscriptions {
 		for _, g := range sub.ConsumerGroups {
 			k := seedKey(sub.SubscribeID, g.ConsumerGroupName)
-			if s.seeded[k] {
+			if i, ok := s.findLocked(sub.SubscribeID, g.ConsumerGroupName); ok {
+				// The configuration says who the group's account is and its password, also after a restart.
+				s.groups[i].Account, s.groups[i].Password = g.AccountName, g.Password
+				s.seeded[k] = true
 				continue
+			}
+			if s.seeded[k] {
+				continue // deleted through the API: it stays deleted
 			}
 			s.seeded[k] = true
-			if _, ok := s.findLocked(sub.SubscribeID, g.ConsumerGroupName); ok {
-				continue
-			}
 			s.groups = append(s.groups, dtsGroup{
 				SubscribeID: sub.SubscribeID, Name: g.ConsumerGroupName, Account: g.AccountName,
 				Password: g.Password, Description: g.Description, CreatedAt: now, UpdatedAt: now,
@@ -116,15 +120,29 @@ func (s *store) find(subscribeID, name string) (dtsGroup, bool) {
 	return s.groups[i], true
 }
 
-// add appends g unless a group of that name exists.
-func (s *store) add(g dtsGroup) (bool, error) {
+// add appends g. It refuses, with the API's error, a name that exists, a subscription already holding
+// MaxConsumerGroups groups, and an account that exists with another password (one account is one Kafka user).
+func (s *store) add(g dtsGroup) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.findLocked(g.SubscribeID, g.Name); ok {
-		return false, nil
+	n := 0
+	for _, o := range s.groups {
+		if o.SubscribeID != g.SubscribeID {
+			continue
+		}
+		n++
+		switch {
+		case o.Name == g.Name:
+			return errorf("FailedOperation", "the consumer group %s already exists in subscription %s", g.Name, g.SubscribeID)
+		case o.Account == g.Account && o.Password != g.Password:
+			return errorf("InvalidParameterValue", "the account %s already exists in subscription %s with another password (consumer group %s)", g.Account, g.SubscribeID, o.Name)
+		}
+	}
+	if n >= MaxConsumerGroups {
+		return errorf("FailedOperation", "the subscription %s already has %d consumer groups; the limit is %d", g.SubscribeID, n, MaxConsumerGroups)
 	}
 	s.groups = append(s.groups, g)
-	return true, s.saveLocked()
+	return s.saveLocked()
 }
 
 func (s *store) remove(subscribeID, name string) error {

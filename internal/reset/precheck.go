@@ -40,7 +40,6 @@ type groupsSeen struct {
 // group may be on any page; the paging stops at the first empty page, at TotalCount, or after maxGroupPages.
 func (s *Service) findGroup(ctx context.Context, req validate.Request) (*Group, groupsSeen, error) {
 	var seen groupsSeen
-	short := shortName(req)
 	offset := 0
 	for range maxGroupPages {
 		page, err := s.dts.DescribeConsumerGroups(ctx, req.Region, req.SubscribeID, offset, groupPageSize)
@@ -50,8 +49,9 @@ func (s *Service) findGroup(ctx context.Context, req validate.Request) (*Group, 
 		seen.requestID = page.RequestID
 		for i := range page.Groups {
 			name := page.Groups[i].Name
-			// The API reports full names; a short one is accepted in case an implementation does not.
-			if name == req.ConsumerGroupName || (short != "" && name == short) {
+			// The full name only: the API reports full names, and a short-name fallback once matched
+			// consumer-grp-<sid>-consumer-grp-<sid>-g2 to another group, ...-g2.
+			if name == req.ConsumerGroupName {
 				g := page.Groups[i]
 				return &g, seen, nil
 			}
@@ -70,15 +70,6 @@ func (s *Service) findGroup(ctx context.Context, req validate.Request) (*Group, 
 			"finding %s; gave up", req.SubscribeID, seen.total, maxGroupPages, req.ConsumerGroupName)
 	e.RequestID = seen.requestID
 	return nil, seen, e
-}
-
-// shortName is the <name> of consumer-grp-<SubscribeId>-<name>, or "" when the full name has another form.
-func shortName(req validate.Request) string {
-	prefix := "consumer-grp-" + req.SubscribeID + "-"
-	if s, ok := strings.CutPrefix(req.ConsumerGroupName, prefix); ok {
-		return s
-	}
-	return ""
 }
 
 // active reports whether the API would ignore a reset of a group in state: only Dead and Empty groups are

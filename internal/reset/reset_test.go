@@ -31,15 +31,33 @@ func TestPrecheckFindsGroupOnLaterPage(t *testing.T) {
 	}
 }
 
-func TestPrecheckAcceptsShortName(t *testing.T) {
-	s := newSim()
-	s.groups[0].Name = "g1" // an implementation that reports short names
-	f := s.newFake(t)
-	f.reset = func(context.Context, ResetCall) (string, error) { return "rid", nil }
-	opts := allOn()
-	opts.Verify = false
-	if _, err := New(f, opts).Reset(t.Context(), request(ModeEarliest, 0)); err != nil {
-		t.Fatalf("Reset: %v", err)
+// TestPrecheckMatchesTheFullNameOnly: the group is found by its full name, never by a short form. Regression: a
+// short-name fallback matched consumer-grp-<sid>-consumer-grp-<sid>-g2 to the group ...-g2, and the dry run
+// answered 200 with another group's state.
+func TestPrecheckMatchesTheFullNameOnly(t *testing.T) {
+	tests := []struct {
+		name     string
+		reported string // the name DescribeConsumerGroups reports for the group
+		asked    string // the ConsumerGroupName of the request
+	}{
+		{"nested full name", testGroup, "consumer-grp-" + testSub + "-" + testGroup},
+		{"a group reported by its short name", strings.TrimPrefix(testGroup, "consumer-grp-"+testSub+"-"), testGroup},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newSim()
+			s.groups[0].Name = tt.reported
+			f := s.newFake(t)
+			f.reset = func(context.Context, ResetCall) (string, error) {
+				t.Error("the reset ran")
+				return "rid", nil
+			}
+			req := request(ModeEarliest, 0)
+			req.ConsumerGroupName = tt.asked
+			req.DryRun = true
+			_, err := New(f, allOn()).Reset(t.Context(), req)
+			wantError(t, err, KindNotFound, CodeGroupNotFound)
+		})
 	}
 }
 

@@ -3,8 +3,9 @@ package reset
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"dtsreset/validate"
 )
@@ -110,12 +111,8 @@ func (s *Service) Reset(ctx context.Context, req validate.Request) (Result, erro
 		ResetMode:         req.ResetMode,
 		ResetDatetime:     res.ResetDatetime,
 	}
-	// The reset is idempotent, which is what makes the retries safe: the port's own retries of this call after
-	// a network failure or a 5xx, and SCF's retries of a failed timer or asynchronous invocation (twice by
-	// default), which may come after an attempt that applied the reset but lost its answer. It sets absolute
-	// offsets (the datetime's, the log's start, or its end), never relative ones, so a repeat lands where the
-	// first one did; a repeated `latest` moves to the end as of the repeat, which is what "skip to the end"
-	// means then. The precheck and the verify run again on every invocation.
+	// Repeating this call is safe, be it the port's retry after a network failure or a 5xx or SCF's retry of a
+	// failed invocation: docs/RELIABILITY.md (Idempotency) says why, once.
 	rid, err := s.dts.ResetConsumerGroupOffset(ctx, req.Region, call)
 	if err != nil {
 		return Result{}, portError("ResetConsumerGroupOffset", err)
@@ -177,49 +174,24 @@ func (s *Service) prepare(ctx context.Context, req validate.Request, at string) 
 		return nil, Offsets{}, invalidField("PartitionNos", "required_without",
 			"PartitionNos is required unless AllPartitions is true")
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-
-	var (
-		mu    sync.Mutex
-		first error
-		wg    sync.WaitGroup
-		group *Group
-	)
-	fail := func(err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if first == nil { // later errors are mostly our own cancellation
-			first = err
-			cancel()
-		}
-	}
+	g, ctx := errgroup.WithContext(ctx)
+	var group *Group
+	var offsets Offsets
 	if s.opts.Precheck {
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			g, err := s.precheckGroup(ctx, req)
-			if err != nil {
-				fail(err)
-				return
-			}
-			group = g
-		}()
-		go func() {
-			defer wg.Done()
-			if err := s.checkTopic(ctx, req); err != nil {
-				fail(err)
-			}
-		}()
+		g.Go(func() (err error) {
+			group, err = s.precheckGroup(ctx, req)
+			return err
+		})
+		g.Go(func() error { return s.checkTopic(ctx, req) })
 	}
-	// The plan's call runs on this goroutine: one goroutine fewer.
-	offsets, err := s.dts.DescribeOffsetByTime(ctx, req.Region, req.SubscribeID, at)
-	if err != nil {
-		fail(portError("DescribeOffsetByTime", err))
-	}
-	wg.Wait()
-	if first != nil {
-		return nil, Offsets{}, first
+	g.Go(func() (err error) {
+		if offsets, err = s.dts.DescribeOffsetByTime(ctx, req.Region, req.SubscribeID, at); err != nil {
+			return portError("DescribeOffsetByTime", err)
+		}
+		return nil
+	})
+	if err := g.Wait(); err != nil {
+		return nil, Offsets{}, err // the first failure: later ones are mostly the cancellation it caused
 	}
 	return group, offsets, nil
 }

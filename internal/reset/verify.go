@@ -46,7 +46,7 @@ func (s *Service) verify(ctx context.Context, req validate.Request, requestID st
 		if time.Now().Add(delay + took).After(deadline) {
 			break
 		}
-		if err := sleep(vctx, delay); err != nil {
+		if err := Sleep(vctx, delay); err != nil {
 			break
 		}
 		delay = min(2*delay, verifyMaxDelay)
@@ -190,8 +190,9 @@ func verifyFailed(err error, requestID string) *Error {
 	return &e
 }
 
-// sleep waits d or until ctx is done.
-func sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits d, or until ctx is done and then returns its error: every wait of the function (verify polls,
+// the DTS client's retries and rate limit) goes through it, so none outlives the invocation's deadline.
+func Sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {

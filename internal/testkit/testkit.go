@@ -8,13 +8,14 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"dtsreset/internal/emulator"
+	"dtsreset/internal/emulator/emuclient"
 )
 
 // Demo names, as emulator.DemoConfig serves them.
@@ -28,15 +29,23 @@ const (
 // Beijing is the API's time zone.
 var Beijing = time.FixedZone("UTC+8", 8*3600)
 
+// Epoch is where the emulator's clock starts in StartDTS: DTS's world runs from 2026-11-28 12:00 UTC (20:00
+// Beijing) at real speed, so the log of RecordTime is a few hours old, well within retention and before the
+// newest checkpoint, whatever day the tests run. Request signatures are still checked against the real
+// clock, which the SDK signs with.
+var Epoch = time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)
+
 // DTS is an emulator served on loopback.
 type DTS struct {
-	Emu    *emulator.Emulator
-	URL    string
-	Cred   emulator.Credential
-	Region string
+	Emu       *emulator.Emulator
+	URL       string
+	Cred      emulator.Credential
+	Region    string
+	Superuser emuclient.Login // feeds records and administers the cluster
 }
 
-// StartDTS serves cfg (emulator.DemoConfig() when cfg is nil) and closes it when the test ends.
+// StartDTS serves cfg (emulator.DemoConfig() when cfg is nil) on DTS's clock starting at Epoch, and closes it
+// when the test ends. opts come after testkit's own, so they may set another clock.
 func StartDTS(t testing.TB, cfg *emulator.Config, opts ...emulator.Option) *DTS {
 	t.Helper()
 	c := emulator.DemoConfig()
@@ -45,7 +54,9 @@ func StartDTS(t testing.TB, cfg *emulator.Config, opts ...emulator.Option) *DTS 
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	emu, err := emulator.New(ctx, c, opts...)
+	start := time.Now()
+	clock := func() time.Time { return Epoch.Add(time.Since(start)) }
+	emu, err := emulator.New(ctx, c, append([]emulator.Option{emulator.WithClock(clock), emulator.WithSignatureClock(time.Now)}, opts...)...)
 	if err != nil {
 		t.Fatalf("emulator.New: %v", err)
 	}
@@ -56,7 +67,8 @@ func StartDTS(t testing.TB, cfg *emulator.Config, opts ...emulator.Option) *DTS 
 			t.Errorf("emulator Close: %v", err)
 		}
 	})
-	return &DTS{Emu: emu, URL: srv.URL, Cred: c.Credentials[0], Region: c.Region}
+	su := c.Superuser()
+	return &DTS{Emu: emu, URL: srv.URL, Cred: c.Credentials[0], Region: c.Region, Superuser: emuclient.Login{User: su.User, Password: su.Password}}
 }
 
 // Env is the function's environment for this emulator, with the credentials as SCF passes the role's.
@@ -84,15 +96,10 @@ func RecordTime(i int) time.Time {
 	return time.Date(2026, 11, 28, 7, 0, 0, 0, Beijing).Add(time.Duration(i) * 15 * time.Minute)
 }
 
-// Produce writes n records to each of the partitions of topic; record i of partition p has the value "p-i"
-// and the timestamp RecordTime(i).
+// Produce writes, as the superuser, n records to each of the partitions of topic; record i of partition p
+// has the value "p-i" and the timestamp RecordTime(i).
 func (d *DTS) Produce(t testing.TB, topic string, partitions, n int) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(d.Emu.KafkaAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	recs := make([]*kgo.Record, 0, partitions*n)
@@ -101,56 +108,60 @@ func (d *DTS) Produce(t testing.TB, topic string, partitions, n int) {
 			recs = append(recs, &kgo.Record{Topic: topic, Partition: int32(p), Value: fmt.Appendf(nil, "%d-%d", p, i), Timestamp: RecordTime(i)})
 		}
 	}
-	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+	if err := emuclient.Produce(ctx, d.Emu.KafkaAddrs(), d.Superuser, recs...); err != nil {
 		t.Fatalf("produce: %v", err)
 	}
 }
 
-// Commit sets the group's committed offsets directly in Kafka, as a consumer that read that far would.
+// Commit sets the group's committed offsets directly in Kafka (as the superuser), as a consumer that read
+// that far would.
 func (d *DTS) Commit(t testing.TB, group, topic string, offsets map[int32]int64) {
 	t.Helper()
-	adm := d.admin(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	os := make(kadm.Offsets)
-	for p, o := range offsets {
-		os.AddOffset(topic, p, o, -1)
-	}
-	resp, err := adm.CommitOffsets(ctx, group, os)
-	if err == nil {
-		err = resp.Error()
-	}
-	if err != nil {
-		t.Fatalf("commit %s: %v", group, err)
-	}
-}
-
-// admin is a Kafka admin client of the emulator's cluster, closed when the test ends.
-func (d *DTS) admin(t testing.TB) *kadm.Client {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(d.Emu.KafkaAddrs()...))
-	if err != nil {
+	if err := emuclient.Commit(ctx, d.Emu.KafkaAddrs(), d.Superuser, group, topic, offsets); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(cl.Close)
-	return kadm.NewClient(cl)
 }
 
-// Committed reads the group's committed offsets from Kafka.
+// Committed reads the group's committed offsets on the demo topic from Kafka.
 func (d *DTS) Committed(t testing.TB, group string) map[int32]int64 {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	resp, err := d.admin(t).FetchOffsets(ctx, group)
+	out, err := emuclient.Committed(ctx, d.Emu.KafkaAddrs(), d.Superuser, group, d.topicOf(t, group))
 	if err != nil {
-		t.Fatalf("fetch offsets %s: %v", group, err)
+		t.Fatal(err)
 	}
-	out := map[int32]int64{}
-	resp.Each(func(o kadm.OffsetResponse) { out[o.Partition] = o.At })
 	return out
 }
 
-// Consumer is a real kgo consumer in a group; it never commits by itself.
+// Login is the DTS account of a configured group (full Kafka name), as its consumers log in.
+func (d *DTS) Login(t testing.TB, group string) emuclient.Login {
+	t.Helper()
+	for _, s := range d.Emu.Config().Subscriptions {
+		for _, g := range s.ConsumerGroups {
+			if "consumer-grp-"+s.SubscribeID+"-"+g.ConsumerGroupName == group {
+				return emuclient.Login{User: "account-" + s.SubscribeID + "-" + g.AccountName, Password: g.Password}
+			}
+		}
+	}
+	t.Fatalf("no configured consumer group %s", group)
+	return emuclient.Login{}
+}
+
+func (d *DTS) topicOf(t testing.TB, group string) string {
+	t.Helper()
+	for _, s := range d.Emu.Config().Subscriptions {
+		if strings.HasPrefix(group, "consumer-grp-"+s.SubscribeID+"-") {
+			return s.TopicName
+		}
+	}
+	t.Fatalf("no subscription has the consumer group %s", group)
+	return ""
+}
+
+// Consumer is a real kgo consumer in a group, logged in with the group's account; it never commits by itself.
 type Consumer struct {
 	*kgo.Client
 }
@@ -162,26 +173,15 @@ func (d *DTS) Join(t testing.TB, group, topic, clientID string) *Consumer {
 	c := d.newConsumer(t, group, topic, clientID)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	adm := kadm.NewClient(c.Client)
-	for i := 0; i < 400; i++ {
-		c.poll(ctx, 50*time.Millisecond)
-		groups, err := adm.DescribeGroups(ctx, group)
-		if err == nil {
-			if g, ok := groups[group]; ok && g.State == "Stable" && len(g.Members) > 0 {
-				return c
-			}
-		}
-		if ctx.Err() != nil {
-			break
-		}
+	if err := emuclient.WaitJoined(ctx, c.Client, group); err != nil {
+		t.Fatalf("consumer %s: %v", clientID, err)
 	}
-	t.Fatalf("consumer %s did not join %s within 20s", clientID, group)
-	return nil
+	return c
 }
 
 func (d *DTS) newConsumer(t testing.TB, group, topic, clientID string) *Consumer {
 	t.Helper()
-	cl, err := kgo.NewClient(append(emulator.SubscriberOpts(group, topic, clientID), kgo.SeedBrokers(d.Emu.KafkaAddrs()...))...)
+	cl, err := emuclient.Subscriber(d.Emu.KafkaAddrs(), d.Login(t, group), group, topic, clientID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,23 +201,9 @@ func (d *DTS) FirstRecords(t testing.TB, group, topic string, n int) map[int32]*
 	defer c.Leave()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	out := map[int32]*kgo.Record{}
-	for i := 0; i < 400 && len(out) < n && ctx.Err() == nil; i++ {
-		c.poll(ctx, 200*time.Millisecond).EachRecord(func(r *kgo.Record) {
-			if _, ok := out[r.Partition]; !ok {
-				out[r.Partition] = r
-			}
-		})
-	}
-	if len(out) < n {
-		t.Fatalf("read the first record of %d partitions of %d within 20s", len(out), n)
+	out, err := emuclient.FirstRecords(ctx, c.Client, n)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return out
-}
-
-// poll fetches for at most d: long enough to join, heartbeat and fetch, short enough to re-check the loop.
-func (c *Consumer) poll(parent context.Context, d time.Duration) kgo.Fetches {
-	ctx, cancel := context.WithTimeout(parent, d)
-	defer cancel()
-	return c.PollFetches(ctx)
 }

@@ -43,56 +43,22 @@ func fail(code, format string, args ...any) *Error {
 // Verify checks the Authorization header of r, whose body is body, for the given service. It returns the
 // SecretId that signed it.
 func Verify(r *http.Request, body []byte, service string, lookup Lookup, now time.Time) (string, error) {
-	auth := r.Header.Get("Authorization")
-	if auth == "" {
-		return "", fail("AuthFailure.InvalidAuthorization", "the Authorization header is missing")
-	}
-	alg, rest, ok := strings.Cut(auth, " ")
-	if !ok || alg != Algorithm {
-		return "", fail("AuthFailure.InvalidAuthorization", "the Authorization header must start with %s", Algorithm)
-	}
-	var credential, signedHeaders, signature string
-	for _, part := range strings.Split(rest, ",") {
-		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
-		switch k {
-		case "Credential":
-			credential = v
-		case "SignedHeaders":
-			signedHeaders = v
-		case "Signature":
-			signature = v
-		}
-	}
-	scope := strings.Split(credential, "/")
-	if len(scope) != 4 || signedHeaders == "" || signature == "" {
-		return "", fail("AuthFailure.InvalidAuthorization", "the Authorization header is malformed")
-	}
-	secretID, date, scopeService, terminator := scope[0], scope[1], scope[2], scope[3]
-	if scopeService != service || terminator != "tc3_request" {
-		return "", fail("AuthFailure.InvalidAuthorization", "the credential scope must be <date>/%s/tc3_request", service)
-	}
-
-	ts, err := strconv.ParseInt(r.Header.Get("X-TC-Timestamp"), 10, 64)
+	a, err := parseAuthorization(r.Header.Get("Authorization"), service)
 	if err != nil {
-		return "", fail("AuthFailure.InvalidAuthorization", "X-TC-Timestamp is missing or not a Unix time")
+		return "", err
 	}
-	signedAt := time.Unix(ts, 0)
-	if d := now.Sub(signedAt); d > MaxSkew || d < -MaxSkew {
-		return "", fail("AuthFailure.SignatureExpire", "the request was signed at %s, more than %s from the server time", signedAt.UTC().Format(time.RFC3339), MaxSkew)
+	ts, err := checkTimestamp(r.Header.Get("X-TC-Timestamp"), a.date, now)
+	if err != nil {
+		return "", err
 	}
-	if want := signedAt.UTC().Format("2006-01-02"); date != want {
-		return "", fail("AuthFailure.InvalidAuthorization", "the credential date %s does not match X-TC-Timestamp (%s)", date, want)
-	}
-
-	secretKey, token, ok := lookup(secretID)
+	secretKey, token, ok := lookup(a.secretID)
 	if !ok {
 		return "", fail("AuthFailure.SecretIdNotFound", "the SecretId is not found")
 	}
 	if subtle.ConstantTimeCompare([]byte(r.Header.Get("X-TC-Token")), []byte(token)) != 1 {
 		return "", fail("AuthFailure.TokenFailure", "the session token is invalid or missing")
 	}
-
-	names := strings.Split(signedHeaders, ";")
+	names := strings.Split(a.signedHeaders, ";")
 	if !sort.StringsAreSorted(names) || !contains(names, "content-type") || !contains(names, "host") {
 		return "", fail("AuthFailure.InvalidAuthorization", "SignedHeaders must be sorted and include content-type and host")
 	}
@@ -100,11 +66,64 @@ func Verify(r *http.Request, body []byte, service string, lookup Lookup, now tim
 	if r.Header.Get("X-TC-Content-SHA256") == "UNSIGNED-PAYLOAD" {
 		payloadHash = sha256Hex([]byte("UNSIGNED-PAYLOAD"))
 	}
-	want := Signature(secretKey, service, ts, r.Method, r.URL.RawQuery, canonicalHeaders(r, names), signedHeaders, payloadHash)
-	if subtle.ConstantTimeCompare([]byte(want), []byte(signature)) != 1 {
+	want := Signature(secretKey, service, ts, r.Method, r.URL.RawQuery, canonicalHeaders(r, names), a.signedHeaders, payloadHash)
+	if subtle.ConstantTimeCompare([]byte(want), []byte(a.signature)) != 1 {
 		return "", fail("AuthFailure.SignatureFailure", "the request signature does not match")
 	}
-	return secretID, nil
+	return a.secretID, nil
+}
+
+// authorization is the parsed Authorization header.
+type authorization struct {
+	secretID, date, signedHeaders, signature string
+}
+
+func parseAuthorization(auth, service string) (authorization, error) {
+	if auth == "" {
+		return authorization{}, fail("AuthFailure.InvalidAuthorization", "the Authorization header is missing")
+	}
+	alg, rest, ok := strings.Cut(auth, " ")
+	if !ok || alg != Algorithm {
+		return authorization{}, fail("AuthFailure.InvalidAuthorization", "the Authorization header must start with %s", Algorithm)
+	}
+	var a authorization
+	var credential string
+	for _, part := range strings.Split(rest, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "Credential":
+			credential = v
+		case "SignedHeaders":
+			a.signedHeaders = v
+		case "Signature":
+			a.signature = v
+		}
+	}
+	scope := strings.Split(credential, "/")
+	if len(scope) != 4 || a.signedHeaders == "" || a.signature == "" {
+		return authorization{}, fail("AuthFailure.InvalidAuthorization", "the Authorization header is malformed")
+	}
+	if scope[2] != service || scope[3] != "tc3_request" {
+		return authorization{}, fail("AuthFailure.InvalidAuthorization", "the credential scope must be <date>/%s/tc3_request", service)
+	}
+	a.secretID, a.date = scope[0], scope[1]
+	return a, nil
+}
+
+// checkTimestamp parses X-TC-Timestamp and checks it against now (MaxSkew) and the credential's date.
+func checkTimestamp(header, date string, now time.Time) (int64, error) {
+	ts, err := strconv.ParseInt(header, 10, 64)
+	if err != nil {
+		return 0, fail("AuthFailure.InvalidAuthorization", "X-TC-Timestamp is missing or not a Unix time")
+	}
+	signedAt := time.Unix(ts, 0)
+	if d := now.Sub(signedAt); d > MaxSkew || d < -MaxSkew {
+		return 0, fail("AuthFailure.SignatureExpire", "the request was signed at %s, more than %s from the server time", signedAt.UTC().Format(time.RFC3339), MaxSkew)
+	}
+	if want := signedAt.UTC().Format("2006-01-02"); date != want {
+		return 0, fail("AuthFailure.InvalidAuthorization", "the credential date %s does not match X-TC-Timestamp (%s)", date, want)
+	}
+	return ts, nil
 }
 
 // Signature computes the hex signature from the parts of the canonical request. canonicalHeaders is the
