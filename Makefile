@@ -3,8 +3,12 @@ GO       ?= go
 BIN      := bin/main
 FUZZTIME ?= 20000x
 LONGFUZZ ?= 30s
+# serverless.yml's src: make package writes main here (deploy/check_test.go holds the two to each other).
+PKG_DIR  := dist/pkg
+# What serverless.yml reads with ${env:X}: make deploy refuses to run while one is unset or empty.
+DEPLOY_VARS := STAGE REGION RESET_API_TOKEN RESET_ALLOWED_SUBSCRIBE_IDS
 
-.PHONY: help build package test test-unit lint fuzz-short fuzz run bench clean
+.PHONY: help build package deploy-check deploy test test-unit lint fuzz-short fuzz run bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -12,11 +16,24 @@ help: ## list the targets
 build: ## bin/main for SCF (linux/amd64, static, stripped)
 	CGO_ENABLED=0 GOOS=linux GOARCH=amd64 $(GO) build -trimpath -ldflags "-s -w" -o $(BIN) .
 
-package: build ## dist/main.zip with main at its root, ready to upload
-	mkdir -p dist
-	rm -f dist/main.zip
-	cd bin && python3 -m zipfile -c ../dist/main.zip main
-	@ls -l dist/main.zip
+package: build ## dist/pkg/main (serverless.yml's src) and dist/main.zip with main at its root (console upload)
+	rm -rf $(PKG_DIR) dist/main.zip
+	mkdir -p $(PKG_DIR)
+	cp $(BIN) $(PKG_DIR)/main
+	cd $(PKG_DIR) && python3 -m zipfile -c ../main.zip main
+	@ls -l $(PKG_DIR)/main dist/main.zip
+
+deploy-check: ## check serverless.yml and deploy/*.json offline (fields, src, description, variables, events, policies)
+	$(GO) test -count=1 ./deploy
+
+deploy: ## refuse while a DEPLOY_VARS variable is unset, deploy-check, package, scf deploy
+	@for v in $(DEPLOY_VARS); do \
+	  if [ -z "$$(printenv $$v)" ]; then echo "make deploy: $$v is not set; export it first (README \"Deploy\"): $(DEPLOY_VARS)" >&2; exit 1; fi; \
+	done
+	@if [ $$(printenv RESET_API_TOKEN | wc -c) -le 16 ]; then echo "make deploy: RESET_API_TOKEN must be at least 16 characters (openssl rand -hex 24)" >&2; exit 1; fi
+	@command -v scf >/dev/null || { echo "make deploy: no scf command: npm install -g serverless-cloud-framework, then scf login (README \"Deploy\")" >&2; exit 1; }
+	$(MAKE) deploy-check package
+	scf deploy
 
 lint: ## gofmt and go vet
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

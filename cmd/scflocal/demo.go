@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -50,13 +49,12 @@ var beijing = time.FixedZone("UTC+8", 8*3600)
 // a reset, a refused reset of an active group and a consumer resuming where the reset put it. It exits 0 only
 // when every step behaved as expected.
 func demo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("demo", stderr)
 	bin := fs.String("bin", "bin/main", "the function binary")
 	events := fs.String("events", "events", "the directory of sample events")
 	verbose := fs.Bool("v", false, "copy the function's JSON log lines to stderr")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintf(stderr, "scflocal demo: unexpected arguments %v\n%s", fs.Args(), usage)
@@ -202,7 +200,7 @@ func (d *demoRun) invoke(ctx context.Context, payload []byte) (scflocal.Reply, e
 		return reply, fmt.Errorf("invocation: %w", err)
 	}
 	fmt.Fprintf(d.out, "==> RequestId %s  %v\n", reply.RequestID, reply.Duration.Round(time.Millisecond))
-	if err := scflocal.PrintReply(d.out, reply); err != nil {
+	if err := printReply(d.out, reply); err != nil {
 		return reply, err
 	}
 	return reply, nil

@@ -3,16 +3,20 @@
 // Function.Invoke over scf-go-lib's net/rpc protocol with a deadline and a per-invocation Environment.
 //
 //	scflocal invoke [-bin bin/main] [-env-file F] [-timeout 15s] [-table] [-region R] [-function-name N] [-q] EVENT.json...
-//	scflocal serve  [-addr 127.0.0.1:9000] [-bin bin/main] [-env-file F] [-timeout 15s] [-region R] [-function-name N] [-q]
+//	scflocal serve  [-addr 127.0.0.1:9000] [-trigger url|apigw] [-route "POST /reset"|any] [-bin bin/main] [-env-file F] [-timeout 15s] [-region R] [-function-name N] [-q]
 //	scflocal demo   [-bin bin/main] [-events events] [-v]
+//
+// "scflocal SUBCOMMAND -h" lists a subcommand's flags and exits 0.
 //
 // invoke sends each event file ("-" is stdin) in order to one instance and prints each reply: the payload
 // as indented JSON, or with -table as a kafka-consumer-groups.sh-style table. It exits 1 if any invocation
 // failed (a function error, an HTTP status of 400 or more, a batch with failures, a crash), after printing
 // them all; an instance that crashed, panicked or timed out is replaced for the next event, as SCF does.
 //
-// serve is a local API Gateway: each HTTP request becomes an API Gateway event, so
-// `curl -X POST localhost:9000/reset -d @payload.json` reaches the function. It prints
+// serve is a local HTTP trigger: each HTTP request becomes a Function URL event (the trigger serverless.yml
+// deploys; -trigger apigw for an API Gateway event), so `curl -X POST localhost:9000/reset -d @payload.json`
+// reaches the function. Only the route the README calls, POST /reset, reaches it: another path is answered
+// 404 and another method 405, by scflocal itself (-route any passes every request). It prints
 // "gateway http://HOST:PORT" once the function answers, and stops (killing the function) on SIGINT/SIGTERM.
 //
 // demo (what `make run` runs) starts the DTS emulator in this process, produces records and a consumer
@@ -38,6 +42,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -46,7 +51,7 @@ import (
 
 const usage = `usage:
   scflocal invoke [-bin bin/main] [-env-file F] [-timeout 15s] [-table] [-region R] [-function-name N] [-q] EVENT.json...
-  scflocal serve  [-addr 127.0.0.1:9000] [-bin bin/main] [-env-file F] [-timeout 15s] [-region R] [-function-name N] [-q]
+  scflocal serve  [-addr 127.0.0.1:9000] [-trigger url|apigw] [-route "POST /reset"|any] [-bin bin/main] [-env-file F] [-timeout 15s] [-region R] [-function-name N] [-q]
   scflocal demo   [-bin bin/main] [-events events] [-v]
 "scflocal SUBCOMMAND -h" describes each flag.
 `
@@ -117,87 +122,48 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 }
 
 func invoke(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("invoke", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("invoke", stderr)
 	var c common
 	c.register(fs)
 	table := fs.Bool("table", false, "print replies as tables")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() == 0 {
 		fmt.Fprintf(stderr, "scflocal invoke: no event files\n%s", usage)
 		return 2
 	}
 	if err := c.load(); err != nil {
-		fmt.Fprintf(stderr, "scflocal: %v\n", err)
+		fmt.Fprintf(stderr, "scflocal invoke: %v\n", err)
 		return 2
 	}
 	// Read every event first: a typo in the last file's name should not cost a half-run.
-	events := make([][]byte, fs.NArg())
-	for i, name := range fs.Args() {
-		var err error
-		if name == "-" {
-			events[i], err = io.ReadAll(stdin)
-		} else {
-			events[i], err = os.ReadFile(name)
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "scflocal: %v\n", err)
-			return 2
-		}
-	}
-
-	start := c.starter(stderr)
-	p, err := start(ctx)
+	events, err := readEvents(fs.Args(), stdin)
 	if err != nil {
-		fmt.Fprintf(stderr, "scflocal: %v\n", err)
+		fmt.Fprintf(stderr, "scflocal invoke: %v\n", err)
 		return 2
 	}
-	// p changes as instances are replaced, and is nil after a crash whose restart failed.
-	defer func() {
-		if p != nil {
-			p.Close()
-		}
-	}()
-
+	inv := &invoker{start: c.starter(stderr), c: &c, table: *table, stdout: stdout}
+	defer inv.close()
+	if inv.p, err = inv.start(ctx); err != nil {
+		fmt.Fprintf(stderr, "scflocal invoke: %v\n", err)
+		return 2
+	}
 	failed := false
 	for i, name := range fs.Args() {
 		if ctx.Err() != nil {
-			fmt.Fprintln(stderr, "scflocal: interrupted")
+			fmt.Fprintln(stderr, "scflocal invoke: interrupted")
 			return 1
 		}
-		if p == nil || p.Exited() {
-			// The previous instance was discarded; SCF would cold-start a new one.
-			if p, err = start(ctx); err != nil {
-				fmt.Fprintf(stderr, "scflocal: %v\n", err)
-				return 1
-			}
-		}
-		reply, err := p.Invoke(ctx, scflocal.Invocation{Payload: events[i], Timeout: c.timeout, Env: c.env,
-			FunctionName: c.name, Region: c.region})
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
-		fmt.Fprintf(stdout, "==> %s  RequestId %s  %s\n", name, reply.RequestID, reply.Duration.Round(100*time.Microsecond))
-		switch {
-		case err != nil:
-			failed = true
-			fmt.Fprintf(stdout, "ERROR invocation: %v\n", err)
-		case *table:
-			failed = failed || scflocal.Failed(reply)
-			if err := scflocal.PrintReply(stdout, reply); err != nil {
-				fmt.Fprintf(stderr, "scflocal: %v\n", err)
-				return 1
-			}
-		default:
-			failed = failed || scflocal.Failed(reply)
-			printRaw(stdout, reply)
+		ok, err := inv.run(ctx, name, events[i])
+		if err != nil {
+			fmt.Fprintf(stderr, "scflocal invoke: %v\n", err)
+			return 1
 		}
-		if scflocal.NeedsRestart(reply, err) {
-			p.Close()
-			p = nil
-		}
+		failed = failed || !ok
 	}
 	if failed {
 		return 1
@@ -205,8 +171,69 @@ func invoke(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	return 0
 }
 
+// readEvents reads each named event file, "-" being stdin.
+func readEvents(names []string, stdin io.Reader) ([][]byte, error) {
+	events := make([][]byte, len(names))
+	for i, name := range names {
+		var err error
+		if name == "-" {
+			events[i], err = io.ReadAll(stdin)
+		} else {
+			events[i], err = os.ReadFile(name)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return events, nil
+}
+
+// invoker sends events to one function instance, replacing it when SCF would.
+type invoker struct {
+	start  func(context.Context) (*scflocal.Process, error)
+	c      *common
+	table  bool
+	stdout io.Writer
+	p      *scflocal.Process // nil after a discarded instance until the next event starts one
+}
+
+// run invokes the instance with one event and prints the reply; ok is false when the invocation failed.
+// err is a failure of scflocal itself (no instance could be started, stdout broke).
+func (v *invoker) run(ctx context.Context, name string, event []byte) (ok bool, err error) {
+	if v.p == nil || v.p.Exited() {
+		// The previous instance was discarded; SCF would cold-start a new one.
+		v.close()
+		if v.p, err = v.start(ctx); err != nil {
+			return false, err
+		}
+	}
+	reply, invErr := v.p.Invoke(ctx, scflocal.Invocation{Payload: event, Timeout: v.c.timeout, Env: v.c.env,
+		FunctionName: v.c.name, Region: v.c.region})
+	if scflocal.NeedsRestart(reply, invErr) {
+		defer v.close()
+	}
+	fmt.Fprintf(v.stdout, "==> %s  RequestId %s  %s\n", name, reply.RequestID, reply.Duration.Round(100*time.Microsecond))
+	switch {
+	case invErr != nil:
+		_, err = fmt.Fprintf(v.stdout, "ERROR invocation: %v\n", invErr)
+		return false, err
+	case v.table:
+		err = printReply(v.stdout, reply)
+	default:
+		err = printRaw(v.stdout, reply)
+	}
+	return !replyFailed(reply), err
+}
+
+func (v *invoker) close() {
+	if v.p != nil {
+		v.p.Close()
+		v.p = nil
+	}
+}
+
 // printRaw prints the payload as indented JSON, or the function error with its (JSON) message indented.
-func printRaw(w io.Writer, r scflocal.Reply) {
+func printRaw(w io.Writer, r scflocal.Reply) error {
 	body, prefix := r.Payload, ""
 	if r.Error != nil {
 		body, prefix = []byte(r.Error.Message), fmt.Sprintf("ERROR %s: ", r.Error.Type)
@@ -219,37 +246,43 @@ func printRaw(w io.Writer, r scflocal.Reply) {
 		buf.Reset()
 		buf.Write(body)
 	}
-	fmt.Fprintf(w, "%s%s\n", prefix, buf.Bytes())
+	_, err := fmt.Fprintf(w, "%s%s\n", prefix, buf.Bytes())
+	return err
 }
 
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", stderr)
 	var c common
 	c.register(fs)
 	addr := fs.String("addr", "127.0.0.1:9000", "listen address (port 0 picks one)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+	trigger := fs.String("trigger", "url", "the event each request becomes: url (Function URL, the trigger serverless.yml deploys) or apigw (API Gateway, older functions)")
+	routeFlag := fs.String("route", "POST /reset", `the only method and path passed to the function, as the deployed trigger is called; others get 404 or 405 ("any": every request)`)
+	if code, ok := parseFlags(fs, args); !ok {
+		return code
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintf(stderr, "scflocal serve: unexpected arguments %v\n%s", fs.Args(), usage)
 		return 2
 	}
-	if err := c.load(); err != nil {
-		fmt.Fprintf(stderr, "scflocal: %v\n", err)
+	opts, err := gatewayOptions(*trigger, *routeFlag)
+	if err == nil {
+		err = c.load()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "scflocal serve: %v\n", err)
 		return 2
 	}
-	g := scflocal.NewGateway(c.starter(stderr), scflocal.WithTimeout(c.timeout),
+	g := scflocal.NewGateway(c.starter(stderr), append(opts, scflocal.WithTimeout(c.timeout),
 		scflocal.WithEnv(func() map[string]string { return c.env }),
-		scflocal.WithFunction(c.name, c.region), scflocal.WithAccessLog(stderr))
+		scflocal.WithFunction(c.name, c.region), scflocal.WithAccessLog(stderr))...)
 	defer g.Close()
 	if err := g.Warm(ctx); err != nil {
-		fmt.Fprintf(stderr, "scflocal: %v\n", err)
+		fmt.Fprintf(stderr, "scflocal serve: %v\n", err)
 		return 1
 	}
 	l, err := net.Listen("tcp", *addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "scflocal: %v\n", err)
+		fmt.Fprintf(stderr, "scflocal serve: %v\n", err)
 		return 1
 	}
 	srv := &http.Server{Handler: g, ReadHeaderTimeout: 10 * time.Second}
@@ -259,7 +292,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 	select {
 	case err := <-errc:
-		fmt.Fprintf(stderr, "scflocal: %v\n", err)
+		fmt.Fprintf(stderr, "scflocal serve: %v\n", err)
 		return 1
 	case <-ctx.Done():
 	}
@@ -267,7 +300,56 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	sctx, cancel := context.WithTimeout(context.Background(), c.timeout+scflocal.InvokeGrace)
 	defer cancel()
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
-		fmt.Fprintf(stderr, "scflocal: shutdown: %v\n", err)
+		fmt.Fprintf(stderr, "scflocal serve: shutdown: %v\n", err)
 	}
 	return 0
+}
+
+// gatewayOptions reads serve's -trigger and -route.
+func gatewayOptions(trigger, route string) ([]scflocal.GatewayOption, error) {
+	var opts []scflocal.GatewayOption
+	switch trigger {
+	case "url":
+		opts = append(opts, scflocal.WithTrigger(scflocal.FunctionURL))
+	case "apigw":
+		opts = append(opts, scflocal.WithTrigger(scflocal.APIGateway))
+	default:
+		return nil, fmt.Errorf("-trigger %q: want url or apigw", trigger)
+	}
+	if strings.EqualFold(route, "any") {
+		return opts, nil
+	}
+	method, path, ok := strings.Cut(strings.TrimSpace(route), " ")
+	if path = strings.TrimSpace(path); !ok || method == "" || !strings.HasPrefix(path, "/") {
+		return nil, fmt.Errorf(`-route %q: want "METHOD /path", such as "POST /reset", or "any"`, route)
+	}
+	return append(opts, scflocal.WithRoute(strings.ToUpper(method), path)), nil
+}
+
+// newFlagSet is a subcommand's flag set: errors and -h go to stderr, and -h lists its flags under its
+// usage line.
+func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		for line := range strings.Lines(usage) {
+			if strings.HasPrefix(strings.TrimSpace(line), "scflocal "+name+" ") {
+				fmt.Fprint(stderr, "usage:\n"+line)
+			}
+		}
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parseFlags parses a subcommand's flags. ok is false when the command should stop and exit with code:
+// 0 after -h (the flags were listed), 2 after a bad flag.
+func parseFlags(fs *flag.FlagSet, args []string) (code int, ok bool) {
+	switch err := fs.Parse(args); {
+	case errors.Is(err, flag.ErrHelp):
+		return 0, false
+	case err != nil:
+		return 2, false
+	}
+	return 0, true
 }

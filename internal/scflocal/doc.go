@@ -10,7 +10,8 @@
 // hands the function refreshed role credentials without restarting it. A returned error comes back as
 // InvokeResponse.Error; a panic as an Error with ShouldExit, after which SCF discards the instance.
 //
-// Process (Start, Invoke) is that runtime side. Gateway is a local API Gateway in front of it: each HTTP
-// request becomes an API Gateway event and the function's integration response becomes the HTTP response.
-// PrintTable renders the dtsreset function's replies as a kafka-consumer-groups.sh-style table.
+// Process (Start, Invoke) is that runtime side. Gateway is a local HTTP trigger in front of it: each HTTP
+// request becomes a Function URL or an API Gateway event, and the function's integration response becomes
+// the HTTP response; WithRoute limits it to one method and path, as a deployed trigger is called. The
+// package knows nothing of what the function does (cmd/scflocal renders dtsreset's replies).
 package scflocal

@@ -56,6 +56,49 @@ type APIGatewayRequestContext struct {
 	Stage      string         `json:"stage"`
 }
 
+// FunctionURLEvent is the event SCF's Function URL sends an event function: the API Gateway event without
+// requestContext, isBase64Encoded and the *Parameters maps (SCF doc 583/96099). Headers and QueryString are
+// as in APIGatewayEvent; the gateway appends the client's address to x-forwarded-for, as a proxy does.
+// The event has no way to say a body is binary: a body that is not UTF-8 arrives with U+FFFD in place of
+// each bad byte (encoding/json's rule; what the real Function URL does with one is not documented).
+type FunctionURLEvent struct {
+	Headers     map[string]string `json:"headers"`
+	Body        string            `json:"body"`
+	HTTPMethod  string            `json:"httpMethod"`
+	Path        string            `json:"path"`
+	QueryString map[string]any    `json:"queryString"`
+}
+
+// NewFunctionURLEvent builds the Function URL event for r, whose body has already been read.
+func NewFunctionURLEvent(r *http.Request, body []byte) FunctionURLEvent {
+	ev := FunctionURLEvent{
+		Headers:     lowerHeaders(r),
+		Body:        string(body),
+		HTTPMethod:  r.Method,
+		Path:        r.URL.Path,
+		QueryString: parseQueryString(r.URL.RawQuery),
+	}
+	hop := sourceIP(r.RemoteAddr)
+	if prev := ev.Headers["x-forwarded-for"]; prev != "" {
+		hop = prev + ", " + hop
+	}
+	ev.Headers["x-forwarded-for"] = hop
+	return ev
+}
+
+// lowerHeaders is r's header map as SCF's triggers deliver it: lower-case names, repeated headers joined
+// with ",", and the request's Host as "host".
+func lowerHeaders(r *http.Request) map[string]string {
+	h := map[string]string{}
+	for name, vals := range r.Header {
+		h[strings.ToLower(name)] = strings.Join(vals, ",")
+	}
+	if r.Host != "" {
+		h["host"] = r.Host // net/http moves Host out of the header map
+	}
+	return h
+}
+
 // IntegrationResponse is what an API Gateway function answers (scf-go-lib's events.APIGatewayResponse).
 type IntegrationResponse struct {
 	IsBase64Encoded bool              `json:"isBase64Encoded"`
@@ -77,7 +120,7 @@ func NewAPIGatewayEvent(r *http.Request, body []byte, requestID string) APIGatew
 			SourceIP:   sourceIP(r.RemoteAddr),
 			Stage:      "release",
 		},
-		Headers:               map[string]string{},
+		Headers:               lowerHeaders(r),
 		HTTPMethod:            r.Method,
 		Path:                  r.URL.Path,
 		QueryString:           parseQueryString(r.URL.RawQuery),
@@ -85,12 +128,6 @@ func NewAPIGatewayEvent(r *http.Request, body []byte, requestID string) APIGatew
 		HeaderParameters:      map[string]string{},
 		PathParameters:        map[string]string{},
 		StageVariables:        map[string]string{},
-	}
-	for name, vals := range r.Header {
-		ev.Headers[strings.ToLower(name)] = strings.Join(vals, ",")
-	}
-	if r.Host != "" {
-		ev.Headers["host"] = r.Host // net/http moves Host out of the header map
 	}
 	if utf8.Valid(body) {
 		ev.Body = string(body)
@@ -150,11 +187,36 @@ func asString(v any) string {
 type GatewayOption func(*gatewayOptions)
 
 type gatewayOptions struct {
+	trigger      Trigger
+	route        *route
 	timeout      time.Duration
 	env          func() map[string]string
 	functionName string
 	region       string
 	log          io.Writer
+}
+
+// Trigger is the kind of HTTP trigger a Gateway plays.
+type Trigger int
+
+const (
+	// APIGateway sends APIGatewayEvents, as the API Gateway triggers of older functions do.
+	APIGateway Trigger = iota
+	// FunctionURL sends FunctionURLEvents, as the Function URL (SCF's HTTP trigger today) does.
+	FunctionURL
+)
+
+// WithTrigger sets the kind of event each request becomes. Default APIGateway.
+func WithTrigger(t Trigger) GatewayOption { return func(o *gatewayOptions) { o.trigger = t } }
+
+type route struct{ method, path string }
+
+// WithRoute makes the gateway pass only method requests to path on to the function, as an API Gateway
+// endpoint does: another path is answered 404 NotFound, another method on the path 405 MethodNotAllowed
+// (with Allow), and neither reaches the function. An API Gateway event's requestContext then names the
+// route. Default: every method and path reach the function (requestContext.httpMethod ANY).
+func WithRoute(method, path string) GatewayOption {
+	return func(o *gatewayOptions) { o.route = &route{method, path} }
 }
 
 // WithTimeout sets the function's time limit per request. Default DefaultTimeout.
@@ -182,7 +244,8 @@ func WithAccessLog(w io.Writer) GatewayOption { return func(o *gatewayOptions) {
 //
 // Gateway failures answer with the dtsreset error shape, {"Error": {"Code", "Message"}, "RequestId"}:
 // FunctionError (the function returned an error, 502), FunctionCrashed (502), FunctionTimeout (504),
-// FunctionStartFailed (502), InvalidIntegrationResponse (502), RequestTooLarge (413).
+// FunctionStartFailed (502), InvalidIntegrationResponse (502), RequestTooLarge (413), and with WithRoute
+// NotFound (404) and MethodNotAllowed (405).
 type Gateway struct {
 	start func(context.Context) (*Process, error)
 	o     gatewayOptions
@@ -265,18 +328,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, apiReqID string) (status int, fnReqID, note string) {
-	if r.ContentLength > MaxRequestBody {
-		return gatewayError(w, http.StatusRequestEntityTooLarge, "RequestTooLarge", "request body over 6 MB", ""), "", ""
+	if status, ok := g.routed(w, r); !ok {
+		return status, "", ""
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return gatewayError(w, http.StatusRequestEntityTooLarge, "RequestTooLarge", "request body over 6 MB", ""), "", ""
-		}
-		return gatewayError(w, http.StatusBadRequest, "InvalidRequest", "read body: "+err.Error(), ""), "", ""
+	body, status, ok := readBody(w, r)
+	if !ok {
+		return status, "", ""
 	}
-	payload, err := json.Marshal(NewAPIGatewayEvent(r, body, apiReqID))
+	payload, err := g.event(r, body, apiReqID)
 	if err != nil {
 		return gatewayError(w, http.StatusInternalServerError, "InternalError", err.Error(), ""), "", ""
 	}
@@ -335,6 +394,52 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, apiReqID string)
 	w.WriteHeader(ir.StatusCode)
 	_, _ = w.Write(out)
 	return ir.StatusCode, fnReqID, note
+}
+
+// readBody reads r's body up to MaxRequestBody; it answers a larger or broken one and reports false.
+func readBody(w http.ResponseWriter, r *http.Request) (body []byte, status int, ok bool) {
+	if r.ContentLength > MaxRequestBody {
+		return nil, gatewayError(w, http.StatusRequestEntityTooLarge, "RequestTooLarge", "request body over 6 MB", ""), false
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxRequestBody))
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, gatewayError(w, http.StatusRequestEntityTooLarge, "RequestTooLarge", "request body over 6 MB", ""), false
+		}
+		return nil, gatewayError(w, http.StatusBadRequest, "InvalidRequest", "read body: "+err.Error(), ""), false
+	}
+	return body, 0, true
+}
+
+// routed answers a request outside the route (WithRoute) and reports false; it reports true for one the
+// function should see.
+func (g *Gateway) routed(w http.ResponseWriter, r *http.Request) (status int, ok bool) {
+	rt := g.o.route
+	switch {
+	case rt == nil:
+		return 0, true
+	case r.URL.Path != rt.path:
+		return gatewayError(w, http.StatusNotFound, "NotFound",
+			fmt.Sprintf("no trigger at %s: the function's trigger is %s %s", r.URL.Path, rt.method, rt.path), ""), false
+	case r.Method != rt.method:
+		w.Header().Set("Allow", rt.method)
+		return gatewayError(w, http.StatusMethodNotAllowed, "MethodNotAllowed",
+			fmt.Sprintf("%s %s: the function's trigger is %s %s", r.Method, r.URL.Path, rt.method, rt.path), ""), false
+	}
+	return 0, true
+}
+
+// event is the JSON event for r in the gateway's trigger kind.
+func (g *Gateway) event(r *http.Request, body []byte, apiReqID string) ([]byte, error) {
+	if g.o.trigger == FunctionURL {
+		return json.Marshal(NewFunctionURLEvent(r, body))
+	}
+	ev := NewAPIGatewayEvent(r, body, apiReqID)
+	if g.o.route != nil {
+		ev.RequestContext.HTTPMethod, ev.RequestContext.Path = g.o.route.method, g.o.route.path
+	}
+	return json.Marshal(ev)
 }
 
 // gatewayError answers in the dtsreset error shape, so PrintTable and clients read one format.

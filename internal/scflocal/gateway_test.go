@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -112,7 +113,13 @@ func TestGatewayEventShape(t *testing.T) {
 	if ev.Body != body || ev.IsBase64Encoded {
 		t.Errorf("body: got %q base64=%v, want %q", ev.Body, ev.IsBase64Encoded, body)
 	}
-	// Every field SCF sends is present, the *Parameters maps as objects.
+	checkAPIGatewayFields(t, raw, body)
+}
+
+// checkAPIGatewayFields wants every field SCF sends present (the *Parameters maps as objects), and
+// scf-go-lib's own event type to read the event.
+func checkAPIGatewayFields(t *testing.T, raw json.RawMessage, body string) {
+	t.Helper()
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &top); err != nil {
 		t.Fatal(err)
@@ -123,13 +130,97 @@ func TestGatewayEventShape(t *testing.T) {
 			t.Errorf("event field %s: got %s, want present", k, v)
 		}
 	}
-	// scf-go-lib's own event type reads it.
 	var lib events.APIGatewayRequest
 	if err := json.Unmarshal(raw, &lib); err != nil {
 		t.Fatalf("events.APIGatewayRequest: %v", err)
 	}
 	if lib.Context.SourceIP != "127.0.0.1" || len(lib.QueryString["p"]) != 2 || lib.Body != body {
 		t.Errorf("events.APIGatewayRequest: got %+v", lib)
+	}
+}
+
+func TestGatewayFunctionURLEvent(t *testing.T) {
+	srv, _ := newGateway(t, WithTrigger(FunctionURL))
+	body := `{"SubscribeId":"subs-abc","getenv":[]}`
+	tests := []struct {
+		name, clientXFF, wantXFF string
+	}{
+		{"direct client", "", "127.0.0.1"},
+		{"client behind a proxy", "198.51.100.7", "198.51.100.7, 127.0.0.1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hdr := map[string]string{"Content-Type": "application/json", "Authorization": "Bearer t"}
+			if tt.clientXFF != "" {
+				hdr["X-Forwarded-For"] = tt.clientXFF
+			}
+			r := do(t, "POST", srv.URL+"/reset?dryRun=true&flag", []byte(body), hdr)
+			_, raw := eventOf(t, r)
+			var ev map[string]json.RawMessage
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				t.Fatal(err)
+			}
+			// Exactly the Function URL's fields: no requestContext, isBase64Encoded or *Parameters maps.
+			var keys []string
+			for k := range ev {
+				keys = append(keys, k)
+			}
+			slices.Sort(keys)
+			if want := []string{"body", "headers", "httpMethod", "path", "queryString"}; !slices.Equal(keys, want) {
+				t.Errorf("event fields: got %v, want %v", keys, want)
+			}
+			var got FunctionURLEvent
+			if err := json.Unmarshal(raw, &got); err != nil {
+				t.Fatal(err)
+			}
+			if got.HTTPMethod != "POST" || got.Path != "/reset" || got.Body != body ||
+				!reflect.DeepEqual(got.QueryString, map[string]any{"dryRun": "true", "flag": true}) {
+				t.Errorf("event: got %+v", got)
+			}
+			if got.Headers["x-forwarded-for"] != tt.wantXFF || got.Headers["authorization"] != "Bearer t" ||
+				got.Headers["host"] != strings.TrimPrefix(srv.URL, "http://") {
+				t.Errorf("headers: got %v, want x-forwarded-for %q, authorization and host", got.Headers, tt.wantXFF)
+			}
+		})
+	}
+}
+
+// TestGatewayRoute: with a route, only its method and path reach the function, as on a deployed trigger.
+func TestGatewayRoute(t *testing.T) {
+	for _, trigger := range []Trigger{FunctionURL, APIGateway} {
+		srv, starts := newGateway(t, WithTrigger(trigger), WithRoute("POST", "/reset"))
+		refused := []struct {
+			method, path string
+			wantStatus   int
+			wantCode     string
+			wantAllow    string
+		}{
+			{"POST", "/", 404, `"Code":"NotFound"`, ""},
+			{"POST", "/reset/", 404, `"Code":"NotFound"`, ""},
+			{"POST", "/Reset", 404, `"Code":"NotFound"`, ""},
+			{"POST", "/other", 404, `"Code":"NotFound"`, ""},
+			{"GET", "/other", 404, `"Code":"NotFound"`, ""},
+			{"GET", "/reset", 405, `"Code":"MethodNotAllowed"`, "POST"},
+			{"PUT", "/reset", 405, `"Code":"MethodNotAllowed"`, "POST"},
+			{"DELETE", "/reset", 405, `"Code":"MethodNotAllowed"`, "POST"},
+		}
+		for _, tt := range refused {
+			r := do(t, tt.method, srv.URL+tt.path, []byte(`{"exit":3}`), nil)
+			if r.status != tt.wantStatus || !strings.Contains(string(r.body), tt.wantCode) || r.header.Get("Allow") != tt.wantAllow {
+				t.Errorf("trigger %d: %s %s: got %d Allow=%q %s, want %d Allow=%q %s", trigger, tt.method, tt.path,
+					r.status, r.header.Get("Allow"), r.body, tt.wantStatus, tt.wantAllow, tt.wantCode)
+			}
+		}
+		if n := starts.Load(); n != 0 {
+			t.Errorf("trigger %d: instances started by refused requests: got %d, want 0 (they never reach the function)", trigger, n)
+		}
+		ev, raw := eventOf(t, do(t, "POST", srv.URL+"/reset?dryRun=true", []byte(`{}`), nil))
+		if trigger == APIGateway && (ev.RequestContext.HTTPMethod != "POST" || ev.RequestContext.Path != "/reset") {
+			t.Errorf("requestContext: got %s %s, want the route POST /reset", ev.RequestContext.HTTPMethod, ev.RequestContext.Path)
+		}
+		if raw == nil || starts.Load() != 1 {
+			t.Errorf("trigger %d: POST /reset: got event %s after %d starts, want it to reach the function", trigger, raw, starts.Load())
+		}
 	}
 }
 

@@ -21,12 +21,12 @@ import (
 var (
 	// ErrExited: the function process is gone (crashed, os.Exit, killed). SCF reports this as a failed
 	// invocation and starts a new instance.
-	ErrExited = errors.New("scflocal: function process exited")
+	ErrExited = errors.New("function process exited")
 	// ErrTimeout: the function did not answer within its deadline plus InvokeGrace. SCF would report
 	// "task timed out" and destroy the instance; callers should Close the process (see NeedsRestart).
-	ErrTimeout = errors.New("scflocal: function did not answer before its deadline")
+	ErrTimeout = errors.New("function did not answer before its deadline")
 	// ErrConnection: the net/rpc connection broke while the process still runs.
-	ErrConnection = errors.New("scflocal: connection to the function broke")
+	ErrConnection = errors.New("connection to the function broke")
 )
 
 const (
@@ -114,7 +114,7 @@ func Start(ctx context.Context, bin string, env []string, opts ...Option) (*Proc
 	}
 	port, err := FreePort()
 	if err != nil {
-		return nil, fmt.Errorf("scflocal: pick a port: %w", err)
+		return nil, fmt.Errorf("pick a port: %w", err)
 	}
 	p := &Process{
 		addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
@@ -128,7 +128,7 @@ func Start(ctx context.Context, bin string, env []string, opts ...Option) (*Proc
 	// A grandchild holding the pipes must not keep Wait (and Close) hanging.
 	p.cmd.WaitDelay = time.Second
 	if err := p.cmd.Start(); err != nil {
-		return nil, fmt.Errorf("scflocal: start %s: %w", bin, err)
+		return nil, fmt.Errorf("start %s: %w", bin, err)
 	}
 	go func() {
 		p.waitErr = p.cmd.Wait()
@@ -139,7 +139,7 @@ func Start(ctx context.Context, bin string, env []string, opts ...Option) (*Proc
 	defer cancel()
 	if err := p.waitReady(ctx); err != nil {
 		p.Close()
-		return nil, fmt.Errorf("scflocal: %s did not answer Function.Ping on %s: %w%s", bin, p.addr, err, p.logTail())
+		return nil, fmt.Errorf("%s did not answer Function.Ping on %s: %w%s", bin, p.addr, err, p.logTail())
 	}
 	return p, nil
 }
@@ -213,7 +213,7 @@ func (p *Process) Invoke(ctx context.Context, inv Invocation) (Reply, error) {
 	if len(inv.Env) > 0 {
 		b, err := json.Marshal(inv.Env)
 		if err != nil {
-			return Reply{}, fmt.Errorf("scflocal: encode Environment: %w", err)
+			return Reply{}, fmt.Errorf("encode Environment: %w", err)
 		}
 		envJSON = string(b)
 	}
@@ -266,7 +266,7 @@ func (p *Process) Invoke(ctx context.Context, inv Invocation) (Reply, error) {
 	var se rpc.ServerError
 	if errors.As(err, &se) {
 		// The library answers every invocation; a server error means a protocol mismatch.
-		return r, fmt.Errorf("scflocal: Function.Invoke: %w", err)
+		return r, fmt.Errorf("Function.Invoke: %w", err)
 	}
 	p.dropClient(c)
 	// A broken connection usually means the process died: the EOF can beat Wait by a little, so give the
@@ -348,7 +348,7 @@ func (p *Process) Close() error {
 	case <-p.done:
 		return nil
 	case <-time.After(5 * time.Second):
-		return fmt.Errorf("scflocal: pid %d not reaped 5s after kill", p.PID())
+		return fmt.Errorf("pid %d not reaped 5s after kill", p.PID())
 	}
 }
 

@@ -26,73 +26,85 @@ func FuzzParseQueryString(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		qs := parseQueryString(raw)
-
-		values := 0
-		for k, v := range qs {
-			switch v := v.(type) {
-			case string:
-				values++
-			case bool:
-				if !v {
-					t.Fatalf("%q: key %q is false", raw, k)
-				}
-				values++
-			case []string:
-				if len(v) < 2 {
-					t.Fatalf("%q: key %q has a list of %d", raw, k, len(v))
-				}
-				values += len(v)
-			default:
-				t.Fatalf("%q: key %q has a %T", raw, k, v)
-			}
-		}
-		parts := 0
-		for _, p := range strings.Split(raw, "&") {
-			if p != "" {
-				parts++
-			}
-		}
-		if values != parts {
-			t.Fatalf("%q: %d values from %d parts: %#v", raw, values, parts, qs)
-		}
-
-		if q, err := url.ParseQuery(raw); err == nil {
-			// bare[k]: how many of k's parts have no "=".
-			bare := map[string]int{}
-			for _, p := range strings.Split(raw, "&") {
-				if p != "" && !strings.Contains(p, "=") {
-					k, _ := url.QueryUnescape(p)
-					bare[k]++
-				}
-			}
-			if len(q) != len(qs) {
-				t.Fatalf("%q: keys %q, url.ParseQuery has %q", raw, slices.Sorted(maps.Keys(qs)), slices.Sorted(maps.Keys(q)))
-			}
-			for k, want := range q {
-				switch got := qs[k].(type) {
-				case []string:
-					if !slices.Equal(got, want) {
-						t.Fatalf("%q: %q = %q, url.ParseQuery says %q", raw, k, got, want)
-					}
-				case string:
-					if len(want) != 1 || got != want[0] || bare[k] != 0 {
-						t.Fatalf("%q: %q = %q, url.ParseQuery says %q (%d parts without \"=\")", raw, k, got, want, bare[k])
-					}
-				case bool:
-					if len(want) != 1 || want[0] != "" || bare[k] != 1 {
-						t.Fatalf("%q: %q = true, url.ParseQuery says %q (%d parts without \"=\")", raw, k, want, bare[k])
-					}
-				default:
-					t.Fatalf("%q: key %q of url.ParseQuery is missing: %#v", raw, k, qs)
-				}
-			}
-		}
+		checkQueryShape(t, raw, qs)
+		checkAgreesWithURL(t, raw, qs)
 
 		again := writeQuery(qs)
 		if back := parseQueryString(again); !reflect.DeepEqual(back, qs) {
 			t.Fatalf("%q parsed to %#v, written back as %q, parsed to %#v", raw, qs, again, back)
 		}
 	})
+}
+
+// checkQueryShape: every value is a string, true or a list of two or more, one per non-empty part.
+func checkQueryShape(t *testing.T, raw string, qs map[string]any) {
+	t.Helper()
+	values := 0
+	for k, v := range qs {
+		switch v := v.(type) {
+		case string:
+			values++
+		case bool:
+			if !v {
+				t.Fatalf("%q: key %q is false", raw, k)
+			}
+			values++
+		case []string:
+			if len(v) < 2 {
+				t.Fatalf("%q: key %q has a list of %d", raw, k, len(v))
+			}
+			values += len(v)
+		default:
+			t.Fatalf("%q: key %q has a %T", raw, k, v)
+		}
+	}
+	parts := 0
+	for _, p := range strings.Split(raw, "&") {
+		if p != "" {
+			parts++
+		}
+	}
+	if values != parts {
+		t.Fatalf("%q: %d values from %d parts: %#v", raw, values, parts, qs)
+	}
+}
+
+// checkAgreesWithURL: where url.ParseQuery accepts raw, qs has its keys and values.
+func checkAgreesWithURL(t *testing.T, raw string, qs map[string]any) {
+	t.Helper()
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		return
+	}
+	// bare[k]: how many of k's parts have no "=".
+	bare := map[string]int{}
+	for _, p := range strings.Split(raw, "&") {
+		if p != "" && !strings.Contains(p, "=") {
+			k, _ := url.QueryUnescape(p)
+			bare[k]++
+		}
+	}
+	if len(q) != len(qs) {
+		t.Fatalf("%q: keys %q, url.ParseQuery has %q", raw, slices.Sorted(maps.Keys(qs)), slices.Sorted(maps.Keys(q)))
+	}
+	for k, want := range q {
+		switch got := qs[k].(type) {
+		case []string:
+			if !slices.Equal(got, want) {
+				t.Fatalf("%q: %q = %q, url.ParseQuery says %q", raw, k, got, want)
+			}
+		case string:
+			if len(want) != 1 || got != want[0] || bare[k] != 0 {
+				t.Fatalf("%q: %q = %q, url.ParseQuery says %q (%d parts without \"=\")", raw, k, got, want, bare[k])
+			}
+		case bool:
+			if len(want) != 1 || want[0] != "" || bare[k] != 1 {
+				t.Fatalf("%q: %q = true, url.ParseQuery says %q (%d parts without \"=\")", raw, k, want, bare[k])
+			}
+		default:
+			t.Fatalf("%q: key %q of url.ParseQuery is missing: %#v", raw, k, qs)
+		}
+	}
 }
 
 // writeQuery writes qs as a query string: url.Values.Encode for the string values, then each key whose value

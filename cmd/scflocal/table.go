@@ -1,4 +1,4 @@
-package scflocal
+package main
 
 import (
 	"bytes"
@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"dtsreset/internal/scflocal"
 )
 
 // The reply shapes of the dtsreset function (SPEC §5), decoded loosely: the printer must show whatever
@@ -48,27 +50,27 @@ type tableBatch struct {
 	Failed  int               `json:"Failed"`
 }
 
-// PrintTable renders one reply payload of the dtsreset function for people, in the manner of
+// printTable renders one reply payload of the dtsreset function for people, in the manner of
 // kafka-consumer-groups.sh: a result (or dry run) as a header block and a PARTITION / CURRENT-OFFSET /
 // TARGET-OFFSET / RESULT-OFFSET table; an error object as "ERROR <Code>: <Message>" and its fields; a batch
 // item by item; an API Gateway integration response as "HTTP <status>" and then its body, rendered the
 // same way. Anything else is printed as (indented) JSON or raw text. The error is w's.
-func PrintTable(w io.Writer, payload []byte) error {
+func printTable(w io.Writer, payload []byte) error {
 	var buf bytes.Buffer
 	printPayload(&buf, payload, true)
 	_, err := w.Write(buf.Bytes())
 	return err
 }
 
-// PrintReply is PrintTable for a whole Reply: a function error whose message is a dtsreset error object is
-// rendered as one; any other function error as "ERROR <Type>: <Message>".
-func PrintReply(w io.Writer, r Reply) error {
+// printReply is printTable for a whole Reply. A function error whose message is one of the dtsreset
+// function's replies is rendered as that reply: an error object, or the batch reply that a timer or direct
+// batch with failed items fails with. Any other function error prints as "ERROR <Type>: <Message>".
+func printReply(w io.Writer, r scflocal.Reply) error {
 	if r.Error == nil {
-		return PrintTable(w, r.Payload)
+		return printTable(w, r.Payload)
 	}
-	var te tableError
-	if json.Unmarshal([]byte(r.Error.Message), &te) == nil && te.Error.Code != "" {
-		return PrintTable(w, []byte(r.Error.Message))
+	if isReply([]byte(r.Error.Message)) {
+		return printTable(w, []byte(r.Error.Message))
 	}
 	msg := fmt.Sprintf("ERROR %s: %s\n", r.Error.Type, r.Error.Message)
 	if r.Error.ShouldExit {
@@ -78,9 +80,20 @@ func PrintReply(w io.Writer, r Reply) error {
 	return err
 }
 
-// Failed reports whether the reply is a failure: a function error, an integration response with a
+// isReply reports whether b is a dtsreset error object or batch reply.
+func isReply(b []byte) bool {
+	var e tableError
+	if json.Unmarshal(b, &e) == nil && e.Error.Code != "" {
+		return true
+	}
+	var batch tableBatch
+	_, ok := objectOf(b)["Results"]
+	return ok && json.Unmarshal(b, &batch) == nil
+}
+
+// replyFailed reports whether the reply is a failure: a function error, an integration response with a
 // statusCode of 400 or more, or a batch with failed items (HTTP 207).
-func Failed(r Reply) bool {
+func replyFailed(r scflocal.Reply) bool {
 	if r.Error != nil {
 		return true
 	}
@@ -91,7 +104,7 @@ func Failed(r Reply) bool {
 		if json.Unmarshal(raw, &status) != nil || status >= 400 {
 			return true
 		}
-		var ir IntegrationResponse
+		var ir scflocal.IntegrationResponse
 		_ = json.Unmarshal(src, &ir)
 		src = []byte(ir.Body)
 		obj = objectOf(src)
@@ -125,7 +138,7 @@ func printPayload(w *bytes.Buffer, payload []byte, unwrapHTTP bool) {
 			w.WriteByte('\n')
 		}
 	case isHTTP && unwrapHTTP:
-		var ir IntegrationResponse
+		var ir scflocal.IntegrationResponse
 		if err := json.Unmarshal(payload, &ir); err != nil {
 			printJSON(w, payload)
 			return

@@ -1,12 +1,13 @@
-package scflocal
+package main
 
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 	"testing"
 
 	"github.com/tencentyun/scf-go-lib/cloudfunction/messages"
+
+	"dtsreset/internal/scflocal"
 )
 
 const (
@@ -50,7 +51,7 @@ func TestPrintTable(t *testing.T) {
 	batchJSON := `{"Results":[` + dryRunJSON + `,` + activeJSON + `],"Failed":1}`
 	batchTable := "BATCH 2 resets, 1 failed\n\n[1/2]\n" + dryRunTable + "\n[2/2]\n" + activeTable
 	apigw := func(status int, body string) string {
-		b, _ := json.Marshal(IntegrationResponse{StatusCode: status, Headers: map[string]string{"Content-Type": "application/json"}, Body: body})
+		b, _ := json.Marshal(scflocal.IntegrationResponse{StatusCode: status, Headers: map[string]string{"Content-Type": "application/json"}, Body: body})
 		return string(b)
 	}
 	tests := []struct {
@@ -71,7 +72,7 @@ func TestPrintTable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := PrintTable(&buf, []byte(tt.payload)); err != nil {
+			if err := printTable(&buf, []byte(tt.payload)); err != nil {
 				t.Fatal(err)
 			}
 			if got := buf.String(); got != tt.want {
@@ -84,18 +85,22 @@ func TestPrintTable(t *testing.T) {
 func TestPrintReply(t *testing.T) {
 	tests := []struct {
 		name string
-		r    Reply
+		r    scflocal.Reply
 		want string
 	}{
-		{"dtsreset error object", Reply{Error: &messages.InvokeResponse_Error{Message: errorJSON, Type: "Error"}}, errorTable},
-		{"plain error", Reply{Error: &messages.InvokeResponse_Error{Message: "boom", Type: "errorString"}}, "ERROR errorString: boom\n"},
-		{"panic", Reply{Error: &messages.InvokeResponse_Error{Message: "nil map", Type: "Error", ShouldExit: true}}, "ERROR panic (Error): nil map\n"},
-		{"payload", Reply{Payload: []byte(activeJSON)}, activeTable},
+		{"dtsreset error object", scflocal.Reply{Error: &messages.InvokeResponse_Error{Message: errorJSON, Type: "Error"}}, errorTable},
+		{"plain error", scflocal.Reply{Error: &messages.InvokeResponse_Error{Message: "boom", Type: "errorString"}}, "ERROR errorString: boom\n"},
+		{"panic", scflocal.Reply{Error: &messages.InvokeResponse_Error{Message: "nil map", Type: "Error", ShouldExit: true}}, "ERROR panic (Error): nil map\n"},
+		{"payload", scflocal.Reply{Payload: []byte(activeJSON)}, activeTable},
+		// A timer or direct batch with a failed item fails with the whole batch reply as the message.
+		{"failed batch", scflocal.Reply{Error: &messages.InvokeResponse_Error{Message: `{"Results":[` + dryRunJSON + `,` + activeJSON + `],"Failed":1}`, Type: "Error"}},
+			"BATCH 2 resets, 1 failed\n\n[1/2]\n" + dryRunTable + "\n[2/2]\n" + activeTable},
+		{"error JSON that is not ours", scflocal.Reply{Error: &messages.InvokeResponse_Error{Message: `{"errorCode":-1}`, Type: "Error"}}, "ERROR Error: {\"errorCode\":-1}\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			if err := PrintReply(&buf, tt.r); err != nil {
+			if err := printReply(&buf, tt.r); err != nil {
 				t.Fatal(err)
 			}
 			if got := buf.String(); got != tt.want {
@@ -105,57 +110,27 @@ func TestPrintReply(t *testing.T) {
 	}
 }
 
-func TestFailed(t *testing.T) {
+func TestReplyFailed(t *testing.T) {
 	wrap := func(status int, body string) []byte {
-		b, _ := json.Marshal(IntegrationResponse{StatusCode: status, Body: body})
+		b, _ := json.Marshal(scflocal.IntegrationResponse{StatusCode: status, Body: body})
 		return b
 	}
 	tests := []struct {
 		name string
-		r    Reply
+		r    scflocal.Reply
 		want bool
 	}{
-		{"result", Reply{Payload: []byte(resultJSON)}, false},
-		{"function error", Reply{Error: &messages.InvokeResponse_Error{Message: errorJSON}}, true},
-		{"http 200", Reply{Payload: wrap(200, resultJSON)}, false},
-		{"http 409", Reply{Payload: wrap(409, activeJSON)}, true},
-		{"batch all ok", Reply{Payload: []byte(`{"Results":[],"Failed":0}`)}, false},
-		{"batch with failures", Reply{Payload: []byte(`{"Results":[],"Failed":2}`)}, true},
-		{"http 207 batch", Reply{Payload: wrap(207, `{"Results":[],"Failed":1}`)}, true},
+		{"result", scflocal.Reply{Payload: []byte(resultJSON)}, false},
+		{"function error", scflocal.Reply{Error: &messages.InvokeResponse_Error{Message: errorJSON}}, true},
+		{"http 200", scflocal.Reply{Payload: wrap(200, resultJSON)}, false},
+		{"http 409", scflocal.Reply{Payload: wrap(409, activeJSON)}, true},
+		{"batch all ok", scflocal.Reply{Payload: []byte(`{"Results":[],"Failed":0}`)}, false},
+		{"batch with failures", scflocal.Reply{Payload: []byte(`{"Results":[],"Failed":2}`)}, true},
+		{"http 207 batch", scflocal.Reply{Payload: wrap(207, `{"Results":[],"Failed":1}`)}, true},
 	}
 	for _, tt := range tests {
-		if got := Failed(tt.r); got != tt.want {
+		if got := replyFailed(tt.r); got != tt.want {
 			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
 		}
-	}
-}
-
-func TestParseEnv(t *testing.T) {
-	in := "# creds\n\nTENCENTCLOUD_SECRETID=AKID1\nexport DTS_ENDPOINT = http://127.0.0.1:9123\nQ=\"a b=c\"\nS='x'\nEMPTY=\n"
-	got, err := ParseEnv(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := map[string]string{"TENCENTCLOUD_SECRETID": "AKID1", "DTS_ENDPOINT": "http://127.0.0.1:9123", "Q": "a b=c", "S": "x", "EMPTY": ""}
-	if len(got) != len(want) {
-		t.Errorf("got %v, want %v", got, want)
-	}
-	for k, v := range want {
-		if got[k] != v {
-			t.Errorf("%s: got %q, want %q", k, got[k], v)
-		}
-	}
-	for _, bad := range []string{"NOEQUALS\n", "=v\n", "A B=c\n"} {
-		if _, err := ParseEnv(strings.NewReader("OK=1\n" + bad)); err == nil || !strings.Contains(err.Error(), "line 2") {
-			t.Errorf("ParseEnv(%q): got %v, want an error naming line 2", bad, err)
-		}
-	}
-}
-
-func TestSCFEnv(t *testing.T) {
-	got := strings.Join(SCFEnv("fn", "ap-guangzhou", map[string]string{"TENCENTCLOUD_REGION": "ap-shanghai", "X": "1"}), " ")
-	want := "SCF_FUNCTIONNAME=fn SCF_FUNCTIONVERSION=$LATEST TENCENTCLOUD_REGION=ap-shanghai TENCENTCLOUD_RUNENV=SCF X=1"
-	if got != want {
-		t.Errorf("got %s, want %s", got, want)
 	}
 }
