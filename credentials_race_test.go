@@ -80,8 +80,10 @@ func TestCredentialsRaceBetweenConcurrentInvocations(t *testing.T) {
 			t.Errorf("  %d× %.200s", c, msg)
 		}
 	}
-	if calls := d.Emu.Calls("DescribeOffsetByTime"); calls != n {
-		t.Errorf("DescribeOffsetByTime calls: got %d, want one per invocation (%d)", calls, n)
+	// One admitted call per invocation; calls the emulator throttled (the client's window and the emulator's
+	// disagree by the arrival jitter of a loaded machine) are retried by the SDK and do not count.
+	if calls, limited := d.Emu.Calls("DescribeOffsetByTime"), d.Emu.Limited("DescribeOffsetByTime"); calls-limited != n {
+		t.Errorf("DescribeOffsetByTime calls: got %d admitted (%d, %d of them throttled), want one per invocation (%d)", calls-limited, calls, limited, n)
 	}
 	// No key or token of any set reaches the log or a reply.
 	logs := f.p.Logs()

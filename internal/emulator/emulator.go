@@ -48,6 +48,7 @@ type Emulator struct {
 
 	mu      sync.Mutex
 	calls   map[string]int
+	limited map[string]int // the calls of calls refused with RequestLimitExceeded
 	windows map[string]*window
 	faults  []*activeFault
 
@@ -129,7 +130,7 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Emulator, error) {
 	}
 	e := &Emulator{
 		cfg: cfg, opts: o, cluster: cluster, kcl: kcl, adm: kadm.NewClient(kcl), store: st,
-		calls: map[string]int{}, windows: map[string]*window{},
+		calls: map[string]int{}, limited: map[string]int{}, windows: map[string]*window{},
 	}
 	for _, f := range cfg.Faults {
 		e.InjectFault(f)
@@ -283,6 +284,13 @@ func (e *Emulator) Calls(action string) int {
 	return e.calls[action]
 }
 
+// Limited returns how many requests of action were refused with RequestLimitExceeded (they count in Calls too).
+func (e *Emulator) Limited(action string) int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.limited[action]
+}
+
 // takeFault returns the first fault matching action and consumes one of its Times.
 func (e *Emulator) takeFault(action string) *Fault {
 	e.mu.Lock()
@@ -424,6 +432,9 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, action string) 
 		}
 	}
 	if !e.allow(action) {
+		e.mu.Lock()
+		e.limited[action]++
+		e.mu.Unlock()
 		return nil, errorf("RequestLimitExceeded", "more than %d requests of %s within one second", e.rateLimit(), action)
 	}
 	h, err := route(r, action)

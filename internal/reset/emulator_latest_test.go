@@ -9,6 +9,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"dtsreset/internal/emulator/emuclient"
 	"dtsreset/internal/reset"
 	"dtsreset/internal/testkit"
 )
@@ -18,11 +19,6 @@ import (
 // log end DescribeConsumerGroups reports (offset + lag) does.
 func produceAfterNow(t *testing.T, d *testkit.DTS, n int) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(d.Emu.KafkaAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
 	defer cancel()
 	var recs []*kgo.Record
@@ -32,7 +28,7 @@ func produceAfterNow(t *testing.T, d *testkit.DTS, n int) {
 				Timestamp: time.Now().Add(time.Hour)})
 		}
 	}
-	if err := cl.ProduceSync(ctx, recs...).FirstErr(); err != nil {
+	if err := emuclient.Produce(ctx, d.Emu.KafkaAddrs(), d.Superuser, recs...); err != nil {
 		t.Fatalf("produce: %v", err)
 	}
 }
