@@ -271,7 +271,7 @@ func duplicateKey(data []byte) (string, bool) {
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return "", false
 	}
-	var seen map[string]bool
+	seen := map[string]bool{}
 	var value json.RawMessage // reused: only read past
 	for dec.More() {
 		tok, err := dec.Token()
@@ -282,9 +282,6 @@ func duplicateKey(data []byte) (string, bool) {
 		folded := foldKey(key)
 		if seen[folded] {
 			return key, true
-		}
-		if seen == nil {
-			seen = make(map[string]bool, 16)
 		}
 		seen[folded] = true
 	}
