@@ -35,9 +35,10 @@ deploy: ## refuse while a DEPLOY_VARS variable is unset, deploy-check, package, 
 	$(MAKE) deploy-check package
 	scf deploy
 
-lint: ## gofmt and go vet
+lint: ## gofmt, go vet, and no function outside tests above cyclomatic complexity 20 (gocyclo, pinned in go.mod)
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) tool gocyclo -over 20 -ignore '_test\.go$$|(^|/)bench/|(^|/)testdata/' .
 
 test-unit: ## go test -race ./...
 	$(GO) test -race -count=1 -timeout 20m ./...

@@ -297,7 +297,7 @@ func eachKey(data []byte, visit func(key string, value json.RawMessage)) string 
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
 		return ""
 	}
-	var seen map[string]bool
+	seen := map[string]bool{}
 	var value json.RawMessage // reused: visit must not keep it
 	dup := ""
 	for dec.More() {
@@ -315,9 +315,6 @@ func eachKey(data []byte, visit func(key string, value json.RawMessage)) string 
 			if visit == nil {
 				return dup
 			}
-		}
-		if seen == nil {
-			seen = make(map[string]bool, 16)
 		}
 		seen[folded] = true
 	}

@@ -203,25 +203,26 @@ func decodeReset(ms []member, path string, now time.Time, candidates []string) (
 	var unknown map[string]bool
 	for _, m := range ms {
 		i := fieldIndex(m.key)
-		switch {
-		case i < 0 && !unknown[m.key]: // one "unknown field" per key is enough
-			if unknown == nil {
-				unknown = make(map[string]bool, 2)
+		if i < 0 {
+			if !unknown[m.key] { // one "unknown field" per key is enough
+				if unknown == nil {
+					unknown = make(map[string]bool, 2)
+				}
+				unknown[m.key] = true
+				d.problems = append(d.problems, unknownProblem(path, m.key, candidates))
 			}
-			unknown[m.key] = true
-			d.problems = append(d.problems, unknownProblem(path, m.key, candidates))
-		case i < 0:
-		case times[i] == 1:
+			continue
+		}
+		times[i]++
+		switch {
+		case times[i] == 2:
 			d.problems = append(d.problems, duplicateProblem(path, m.key))
 			d.markBad(m.key)
-		case times[i] > 1:
+		case times[i] > 2: // said once is enough
 		case m.raw[0] == 'n': // null: absent, as encoding/json treats it
 		case !fieldTable[i].set(&d, m.raw):
 			d.markBad(m.key)
 			d.problem(m.key, ruleType, "must be "+fieldTable[i].want+"; got "+kindOf(m.raw))
-		}
-		if i >= 0 {
-			times[i]++
 		}
 	}
 	return d.request(now)

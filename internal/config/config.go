@@ -166,21 +166,16 @@ func (l *loader) logLevel() slog.Level {
 // Variables lists the variables err names, in order, for a message that must not repeat their values (the
 // reply to an unauthenticated caller).
 func Variables(err error) []string {
-	var out []string
-	var walk func(error)
-	walk = func(err error) {
-		var ce *Error
-		switch e := err.(type) {
-		case interface{ Unwrap() []error }:
-			for _, inner := range e.Unwrap() {
-				walk(inner)
-			}
-		default:
-			if errors.As(err, &ce) {
-				out = append(out, ce.Variable)
-			}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []string
+		for _, inner := range joined.Unwrap() {
+			out = append(out, Variables(inner)...)
 		}
+		return out
 	}
-	walk(err)
-	return out
+	var ce *Error
+	if errors.As(err, &ce) {
+		return []string{ce.Variable}
+	}
+	return nil
 }

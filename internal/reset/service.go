@@ -113,7 +113,7 @@ func (s *Service) Reset(ctx context.Context, req validate.Request) (Result, erro
 		ResetDatetime:     res.ResetDatetime,
 	}
 	// Repeating this call is safe, be it the port's retry after a network failure or a 5xx or SCF's retry of a
-	// failed invocation: docs/RELIABILITY.md (Idempotency) says why, once.
+	// failed invocation: docs/RELIABILITY.md (Idempotency) says why.
 	rid, err := s.dts.ResetConsumerGroupOffset(ctx, req.Region, call)
 	if err != nil {
 		return Result{}, portError("ResetConsumerGroupOffset", err)
