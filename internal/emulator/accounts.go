@@ -72,8 +72,11 @@ func (e *Emulator) reconcileAccounts(ctx context.Context) error {
 	if err := e.alterSCRAMs(ctx, nil, upserts); err != nil {
 		return err
 	}
-	have, err := e.describeGrants(ctx)
+	have, foreign, err := e.describeGrants(ctx)
 	if err != nil {
+		return err
+	}
+	if err := e.deleteFilters(ctx, foreign...); err != nil {
 		return err
 	}
 	want := e.wantedGrants()
@@ -108,9 +111,9 @@ func (e *Emulator) alterSCRAMs(ctx context.Context, del []kadm.DeleteSCRAM, upse
 	return nil
 }
 
-// describeGrants lists every ACL in Kafka as grants; one the emulator would not create (another operation,
-// a deny, a pattern) is still listed, under its principal and resource, so that reconciling deletes it.
-func (e *Emulator) describeGrants(ctx context.Context) (map[grant]bool, error) {
+// describeGrants lists the ACLs in Kafka: those of the shape the emulator creates as grants, and every other
+// one (another operation, a deny, a pattern, a host) as a filter matching exactly that entry.
+func (e *Emulator) describeGrants(ctx context.Context) (map[grant]bool, []kmsg.DeleteACLsRequestFilter, error) {
 	req := kmsg.NewPtrDescribeACLsRequest()
 	req.ResourceType = kmsg.ACLResourceTypeAny
 	req.ResourcePatternType = kmsg.ACLResourcePatternTypeAny
@@ -121,32 +124,25 @@ func (e *Emulator) describeGrants(ctx context.Context) (map[grant]bool, error) {
 		err = kerr.ErrorForCode(resp.ErrorCode)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("emulator: describing ACLs: %w", err)
+		return nil, nil, fmt.Errorf("emulator: describing ACLs: %w", err)
 	}
-	out := map[grant]bool{}
+	ours := map[grant]bool{}
+	var foreign []kmsg.DeleteACLsRequestFilter
 	for _, r := range resp.Resources {
 		for _, a := range r.ACLs {
-			exact := r.ResourcePatternType == kmsg.ACLResourcePatternTypeLiteral && a.Host == "*" &&
-				a.Operation == kmsg.ACLOperationRead && a.PermissionType == kmsg.ACLPermissionTypeAllow
-			if exact {
-				out[grant{a.Principal, r.ResourceType, r.ResourceName}] = true
+			if r.ResourcePatternType == kmsg.ACLResourcePatternTypeLiteral && a.Host == "*" &&
+				a.Operation == kmsg.ACLOperationRead && a.PermissionType == kmsg.ACLPermissionTypeAllow {
+				ours[grant{a.Principal, r.ResourceType, r.ResourceName}] = true
 				continue
 			}
-			// Not ours in shape: delete it through a filter matching exactly that entry.
-			if err := e.deleteACL(ctx, r.ResourceType, r.ResourceName, r.ResourcePatternType, a); err != nil {
-				return nil, err
-			}
+			f := kmsg.NewDeleteACLsRequestFilter()
+			f.ResourceType, f.ResourceName, f.ResourcePatternType = r.ResourceType, kmsg.StringPtr(r.ResourceName), r.ResourcePatternType
+			f.Principal, f.Host = kmsg.StringPtr(a.Principal), kmsg.StringPtr(a.Host)
+			f.Operation, f.PermissionType = a.Operation, a.PermissionType
+			foreign = append(foreign, f)
 		}
 	}
-	return out, nil
-}
-
-func (e *Emulator) deleteACL(ctx context.Context, rt kmsg.ACLResourceType, name string, pattern kmsg.ACLResourcePatternType, a kmsg.DescribeACLsResponseResourceACL) error {
-	f := kmsg.NewDeleteACLsRequestFilter()
-	f.ResourceType, f.ResourceName, f.ResourcePatternType = rt, kmsg.StringPtr(name), pattern
-	f.Principal, f.Host = kmsg.StringPtr(a.Principal), kmsg.StringPtr(a.Host)
-	f.Operation, f.PermissionType = a.Operation, a.PermissionType
-	return e.deleteFilters(ctx, f)
+	return ours, foreign, nil
 }
 
 func (e *Emulator) deleteGrants(ctx context.Context, gs ...grant) error {

@@ -98,6 +98,10 @@ const (
 	DemoSubscribeID = "subs-demo000001"
 	DemoTopicName   = "topic-subs-demo000001-cdb-1"
 
+	DemoGroupName   = "g1"
+	DemoAccountName = "acct1"
+	DemoPassword    = "secret12"
+
 	DemoSuperuser         = "dtslocal-admin"
 	DemoSuperuserPassword = "dtslocal-admin-secret"
 )
@@ -119,7 +123,7 @@ func DemoConfig() Config {
 			TopicName:   DemoTopicName,
 			Partitions:  3,
 			ConsumerGroups: []ConsumerGroup{
-				{ConsumerGroupName: "g1", AccountName: "acct1", Password: "secret12", Description: "demo group"},
+				{ConsumerGroupName: DemoGroupName, AccountName: DemoAccountName, Password: DemoPassword, Description: "demo group"},
 			},
 		}},
 	}

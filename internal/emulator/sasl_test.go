@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -197,5 +198,77 @@ func TestApiVersionsAdvertisesSaslHandshakeV0(t *testing.T) {
 		if k := keys[int16(kmsg.SASLAuthenticate)]; k.MaxVersion < 1 || len(keys) < 40 {
 			t.Errorf("v%d: SaslAuthenticate up to %d among %d keys, want kfake's own list", version, k.MaxVersion, len(keys))
 		}
+	}
+}
+
+// TestKafkaACLsReconciledOnStart: an ACL the configuration does not call for does not survive a restart on
+// the same data directory: one granted by hand (here a write for an account) and those of a subscription
+// since removed from the configuration.
+func TestKafkaACLsReconciledOnStart(t *testing.T) {
+	dir := t.TempDir()
+	cfg := emulator.DemoConfig()
+	cfg.Subscriptions = append(cfg.Subscriptions, emulator.Subscription{SubscribeID: "subs-other", TopicName: "topic-other", Partitions: 1,
+		ConsumerGroups: []emulator.ConsumerGroup{{ConsumerGroupName: "o1", AccountName: "oacct", Password: "opass123"}}})
+	first := newTestEmulatorWith(t, cfg, emulator.WithDataDir(dir), emulator.WithoutRateLimit())
+	adm, done := admin(t, first)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	created, err := adm.CreateACLs(ctx, kadm.NewACLs().Topics(emulator.DemoTopicName).Allow("User:"+account.User).Operations(kadm.OpWrite))
+	if err == nil {
+		for _, c := range created {
+			err = errors.Join(err, c.Err)
+		}
+	}
+	done()
+	if err != nil {
+		t.Fatalf("granting a write by hand: %v", err)
+	}
+	write := func(env *testEnv) error {
+		cl, err := emuclient.Client(env.emu.KafkaAddrs(), account, kgo.RecordPartitioner(kgo.ManualPartitioner()), kgo.DisableIdempotentWrite())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer cl.Close()
+		return cl.ProduceSync(ctx, &kgo.Record{Topic: emulator.DemoTopicName, Partition: 0, Value: []byte("x")}).FirstErr()
+	}
+	if err := write(first); err != nil {
+		t.Fatalf("the hand-made grant does not work to begin with: %v", err)
+	}
+	if err := first.emu.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	second := newTestEmulatorWith(t, emulator.DemoConfig(), emulator.WithDataDir(dir), emulator.WithoutRateLimit())
+	if err := write(second); !errors.Is(err, kerr.TopicAuthorizationFailed) {
+		t.Errorf("write after the restart: got %v, want TOPIC_AUTHORIZATION_FAILED", err)
+	}
+	cl, err := emuclient.Client(second.emu.KafkaAddrs(), superuser)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	req := kmsg.NewPtrDescribeACLsRequest()
+	req.ResourceType, req.ResourcePatternType = kmsg.ACLResourceTypeAny, kmsg.ACLResourcePatternTypeAny
+	req.Operation, req.PermissionType = kmsg.ACLOperationAny, kmsg.ACLPermissionTypeAny
+	described, err := req.RequestWith(ctx, cl)
+	if err == nil {
+		err = kerr.ErrorForCode(described.ErrorCode)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := 0
+	for _, r := range described.Resources {
+		for _, a := range r.ACLs {
+			if a.Principal == "User:account-subs-other-oacct" || a.Operation != kmsg.ACLOperationRead {
+				t.Errorf("ACL %s on %s %+v survived the restart, want only the configured Read grants", a.Principal, r.ResourceName, a)
+			}
+			if a.Principal == "User:"+account.User {
+				kept++
+			}
+		}
+	}
+	if kept != 2 {
+		t.Errorf("%d ACLs of %s after the restart, want 2 (Read on its topic and on g1)", kept, account.User)
 	}
 }

@@ -18,12 +18,11 @@ import (
 const (
 	DemoRecords    = 120
 	DemoSpacing    = 15 * time.Minute
-	DemoRetained   = 24 // the first record younger than 24 hours: 1800-24*15 = 1440 minutes is the boundary
+	DemoRetained   = 24 // record 24 is 23 h 55 min old at seeding, record 23 already 24 h 10 min
 	DemoCommitted  = 115
 	DemoGroup      = "consumer-grp-" + emulator.DemoSubscribeID + "-" + DemoGroupShort
-	DemoGroupShort = "g1"
-	DemoAccount    = "account-" + emulator.DemoSubscribeID + "-acct1"
-	DemoPassword   = "secret12"
+	DemoGroupShort = emulator.DemoGroupName
+	DemoAccount    = "account-" + emulator.DemoSubscribeID + "-" + emulator.DemoAccountName
 	DemoPartitions = 3
 )
 
@@ -36,7 +35,7 @@ func DemoRecordTime(now time.Time, i int) time.Time {
 var DemoSuperuser = Login{User: emulator.DemoSuperuser, Password: emulator.DemoSuperuserPassword}
 
 // DemoSubscriber is the login of the demo group's account.
-var DemoSubscriber = Login{User: DemoAccount, Password: DemoPassword}
+var DemoSubscriber = Login{User: DemoAccount, Password: emulator.DemoPassword}
 
 // SeedDemo writes the demo's data (see DemoRecords) to the brokers at addrs as the superuser su, stamped
 // relative to now: the records, the log start moved past what retention dropped, and g1's commit.
