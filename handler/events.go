@@ -160,6 +160,13 @@ type shape struct {
 	dup                string // the first key given twice in any case; "" when none
 }
 
+// mayBeTriggerEvent is a quick look that spares direct payloads the key walk: an object cannot have the key
+// httpMethod or Type without these bytes, unless a key is spelled with escapes, which needs a backslash.
+func mayBeTriggerEvent(data []byte) bool {
+	return bytes.Contains(data, []byte(`"httpMethod"`)) || bytes.Contains(data, []byte(`"Type"`)) ||
+		bytes.IndexByte(data, '\\') >= 0
+}
+
 // readShape reads the top-level keys of the valid JSON object data.
 func readShape(data []byte) shape {
 	var s shape
@@ -199,7 +206,10 @@ func DecodeEvent(data []byte) (Event, error) {
 		var raw json.RawMessage
 		return guessHTTP(trimmed, ""), invalidEvent("the event is not valid JSON: %s", jsonProblem(json.Unmarshal(trimmed, &raw)))
 	}
-	s := readShape(trimmed)
+	var s shape
+	if mayBeTriggerEvent(trimmed) {
+		s = readShape(trimmed)
+	}
 	switch {
 	case s.http:
 		if s.dup != "" {

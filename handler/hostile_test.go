@@ -353,9 +353,11 @@ func TestEventKindByExactKey(t *testing.T) {
 	for name, event := range map[string][]byte{
 		"httpMethod": []byte(`{"httpMethod":"POST","path":"/reset","headers":{},"body":"{}"}`),
 		"Type Timer": []byte(`{"Type":"Timer","TriggerName":"t","Time":"2026-11-28T02:00:00Z","Message":"{}"}`),
+		// Spelled with an escape, the key is still httpMethod (the quick look before the key walk must not miss it).
+		"escaped httpMethod": []byte(`{"http\u004dethod":"POST","path":"/reset","headers":{},"body":"{}"}`),
 	} {
 		ev, err := DecodeEvent(event)
-		want := map[string]Trigger{"httpMethod": TriggerFunctionURL, "Type Timer": TriggerTimer}[name]
+		want := map[string]Trigger{"httpMethod": TriggerFunctionURL, "Type Timer": TriggerTimer, "escaped httpMethod": TriggerFunctionURL}[name]
 		if err != nil || ev.Trigger != want {
 			t.Errorf("%s: DecodeEvent = %s, %v; want %s", name, ev.Trigger, err, want)
 		}
