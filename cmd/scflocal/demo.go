@@ -21,6 +21,7 @@ import (
 	"dtsreset/internal/emulator"
 	"dtsreset/internal/emulator/emuclient"
 	"dtsreset/internal/scflocal"
+	"dtsreset/validate"
 )
 
 // The demo's world is emuclient.SeedDemo's: the emulator's demo subscription with a log of
@@ -42,8 +43,6 @@ const (
 	demoCommitted  = emuclient.DemoCommitted
 	demoRecords    = emuclient.DemoRecords
 )
-
-var beijing = time.FixedZone("UTC+8", 8*3600)
 
 // demo runs the emulator in this process and the function binary as SCF would, and walks through a dry run,
 // a reset, a refused reset of an active group and a consumer resuming where the reset put it. It exits 0 only
@@ -153,7 +152,7 @@ func (d *demoRun) setup(ctx context.Context, bin string, verbose bool) error {
 	fmt.Fprintf(d.out, "  Kafka       %s (SASL SCRAM-SHA-512: %s / %s)\n", strings.Join(d.kafka, ","), emuclient.DemoSubscriber.User, emuclient.DemoSubscriber.Password)
 	fmt.Fprintf(d.out, "  topic       %s: offsets %d-%d on every partition (0-2), one record every %s, from %s to %s Beijing time\n",
 		emulator.DemoTopicName, emuclient.DemoRetained, demoRecords-1, strings.TrimSuffix(emuclient.DemoSpacing.String(), "0s"),
-		bj(emuclient.DemoRecordTime(d.now, emuclient.DemoRetained)), bj(emuclient.DemoRecordTime(d.now, demoRecords-1)))
+		validate.BeijingTime(emuclient.DemoRecordTime(d.now, emuclient.DemoRetained)), validate.BeijingTime(emuclient.DemoRecordTime(d.now, demoRecords-1)))
 	fmt.Fprintf(d.out, "  group       %s committed at offset %d on every partition\n", demoGroup, demoCommitted)
 	fmt.Fprintf(d.out, "  function    pid %d; credentials sent with each invocation; RESET_API_TOKEN=%s\n", d.fn.PID(), demoToken)
 	return nil
@@ -284,7 +283,7 @@ func (d *demoRun) reset(ctx context.Context) error {
 	payload := fmt.Sprintf(`{"SubscribeId": %q, "TopicName": %q, "ConsumerGroupName": %q, "PartitionNos": [0, 1, 2], "ResetMode": "datetime", "ResetDatetime": %q}`,
 		emulator.DemoSubscribeID, emulator.DemoTopicName, demoGroupShort, demoReplayArg)
 	fmt.Fprintf(d.out, "Reset: replay the last %s (direct invocation, ResetDatetime %q = %s Beijing time)\n",
-		hours(demoReplay), demoReplayArg, bj(time.Now().Add(-demoReplay)))
+		hours(demoReplay), demoReplayArg, validate.BeijingTime(time.Now().Add(-demoReplay)))
 	fmt.Fprintf(d.out, "    %s\n", payload)
 	reply, err := d.invoke(ctx, []byte(payload))
 	if err != nil {
@@ -354,7 +353,7 @@ func (d *demoRun) resume(ctx context.Context) error {
 	var bad []string
 	for p := int32(0); p < 3; p++ {
 		r := first[p]
-		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\n", p, r.Offset, bj(r.Timestamp), r.Value)
+		fmt.Fprintf(tw, "%d\t%d\t%s\t%s\n", p, r.Offset, validate.BeijingTime(r.Timestamp), r.Value)
 		if r.Offset != demoTarget {
 			bad = append(bad, fmt.Sprintf("partition %d: got offset %d, want %d", p, r.Offset, demoTarget))
 		}
@@ -370,8 +369,6 @@ func (d *demoRun) resume(ctx context.Context) error {
 }
 
 func hours(d time.Duration) string { return fmt.Sprintf("%g hours", d.Hours()) }
-
-func bj(t time.Time) string { return t.In(beijing).Format("2006-01-02 15:04:05") }
 
 // The Kafka side: real kgo clients against the emulator's in-process broker, the superuser checking the
 // offsets and the group's account consuming, as on DTS.

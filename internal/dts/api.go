@@ -95,8 +95,7 @@ type PartitionAssignment struct {
 // DescribeOffsetByTimeRequest is the body of DescribeOffsetByTime.
 type DescribeOffsetByTimeRequest struct {
 	SubscribeID string `json:"SubscribeId"`
-	// Time is Beijing time; it is always sent because the API requires the field, and an empty one means time
-	// 0, the oldest offset.
+	// Time is Beijing time; the API requires it (the use case asks reset.EarliestTime for the oldest offset).
 	Time string `json:"Time"`
 }
 

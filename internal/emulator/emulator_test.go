@@ -118,7 +118,6 @@ func TestDescribeOffsetByTime(t *testing.T) {
 		time string
 		want int64
 	}{
-		{"", 0},
 		{"1970-01-01 08:00:00", 0},
 		{recordTime(3).In(beijing).Format("2006-01-02 15:04:05"), 3},
 		{"2099-12-31 23:59:59", 5},
@@ -156,7 +155,6 @@ func TestTimeBeforeEpoch(t *testing.T) {
 		{"1970-01-01 07:59:59", start},
 		{"1969-12-31 00:00:00", start},
 		{"0001-01-01 00:00:00", start},
-		{"", start},
 		{recordTime(3).In(beijing).Format("2006-01-02 15:04:05"), 3},
 	}
 	for _, tt := range tests {
@@ -294,6 +292,7 @@ func TestErrors(t *testing.T) {
 		{"offsets bad time", "DescribeOffsetByTime", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Time": "yesterday"}, "InvalidParameterValue"},
 		{"offsets without Time", "DescribeOffsetByTime", map[string]any{"SubscribeId": emulator.DemoSubscribeID}, "MissingParameter"},
 		{"offsets with a null Time", "DescribeOffsetByTime", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Time": nil}, "MissingParameter"},
+		{"offsets with an empty Time", "DescribeOffsetByTime", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Time": ""}, "MissingParameter"},
 		{"delete with a BackendJobId of the wrong type", "DeleteConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "ConsumerGroupName": "g1", "AccountName": "acct1", "BackendJobId": 7}, "InvalidParameter"},
 		{"create short password", "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "ConsumerGroupName": "g9", "AccountName": "a", "Password": "abc"}, "InvalidParameterValue"},
 		{"delete wrong account", "DeleteConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID, "ConsumerGroupName": "g1", "AccountName": "other"}, "InvalidParameterValue"},

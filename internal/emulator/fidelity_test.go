@@ -118,7 +118,7 @@ func TestRetention(t *testing.T) {
 	}{
 		{"before every record", bj(now.Add(-6 * time.Hour)), 2},
 		{"before the horizon, after a dropped record", bj(now.Add(-150 * time.Minute)), 2},
-		{"empty is time 0", "", 2},
+		{"the epoch (the function's earliest)", "1970-01-01 08:00:00", 2},
 		{"before 1970", "0001-01-01 00:00:00", 2},
 		{"within retention", bj(now.Add(-60 * time.Minute)), 3},
 		{"now", bj(now), 4},

@@ -12,11 +12,14 @@ type offsetItem struct {
 
 // describeOffsetByTime lists, for every partition of the subscription topic, DTS's offset for Time (Beijing
 // time): the checkpoint at or before it, never before the oldest retained offset. DTS documents Time as
-// required; an empty one is read as time 0, the oldest retained offset, as an empty ResetDatetime is.
+// required, so an empty one is refused as missing (unlike an empty ResetDatetime, which DTS reads as time 0).
 func (e *Emulator) describeOffsetByTime(r *request) (any, error) {
 	sub, err := e.subscription(r)
 	if err != nil {
 		return nil, err
+	}
+	if r.p.str("Time") == "" {
+		return nil, errorf("MissingParameter", "the parameter Time is required and must not be empty")
 	}
 	offsets, err := e.offsetsForTime(r.ctx, sub.TopicName, "Time", r.p.str("Time"))
 	if err != nil {

@@ -273,8 +273,11 @@ func (s *sim) describeGroups(ctx context.Context, offset, limit int) (GroupPage,
 func (s *sim) offsetsAt(ctx context.Context, at string) (Offsets, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	offs := s.latest // "now", or any time after the last message
 	if at == "" {
+		return Offsets{}, Errorf(KindUpstream, "MissingParameter", "DescribeOffsetByTime: the parameter Time is required")
+	}
+	offs := s.latest // "now", or any time after the last message
+	if at == EarliestTime {
 		offs = s.earliest
 	} else if d, ok := s.datetimes[at]; ok {
 		offs = d

@@ -13,8 +13,9 @@ type DTS interface {
 	// groups of 1024 partitions each (~9 MB of JSON) and the use case needs one of them: the port can keep
 	// just that one, and the memory of a lookup stays small.
 	ConsumerGroupPage(ctx context.Context, region, subscribeID, name string, offset, limit int) (GroupPage, error)
-	// DescribeOffsetByTime returns, for every partition of the subscription topic, the first offset at or
-	// after at ("YYYY-MM-DD hh:mm:ss", Beijing time; empty means time 0, the oldest offset).
+	// DescribeOffsetByTime returns, for every partition of the subscription topic, DTS's offset for at: the
+	// newest checkpoint at or before it ("YYYY-MM-DD hh:mm:ss", Beijing time; never empty, the API requires
+	// it: EarliestTime asks for the oldest offset).
 	DescribeOffsetByTime(ctx context.Context, region, subscribeID, at string) (Offsets, error)
 	// DescribeSubscribeDetail returns the subscription's topic and status.
 	DescribeSubscribeDetail(ctx context.Context, region, subscribeID string) (Subscription, error)

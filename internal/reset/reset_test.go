@@ -219,7 +219,7 @@ func TestPlanAsksAtTheModesTime(t *testing.T) {
 		target int64
 		sent   string // ResetDatetime sent and reported
 	}{
-		{ModeEarliest, "", 110, ""},
+		{ModeEarliest, EarliestTime, 110, ""},
 		{ModeLatest, "2024-05-16 09:02:03", 1010, ""}, // fixedNow in Beijing time
 		{ModeDatetime, testAt, 510, testAt},
 	}

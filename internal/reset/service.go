@@ -147,11 +147,16 @@ func (s *Service) Batch(ctx context.Context, reqs []validate.Request) BatchResul
 	return out
 }
 
+// EarliestTime is the time an earliest reset's targets are asked at: Unix time 0 in Beijing time, before any
+// retained data, so DTS answers the oldest retained offset (a time outside retention becomes the earliest
+// offset, DTS_API_FACTS.md). DescribeOffsetByTime requires a Time: an empty one is not "time 0" there.
+const EarliestTime = "1970-01-01 08:00:00"
+
 // offsetTime is the time DescribeOffsetByTime is asked at: it gives the target of every partition.
 func (s *Service) offsetTime(req validate.Request) (string, error) {
 	switch req.ResetMode {
 	case ModeEarliest:
-		return "", nil // time 0: the oldest offset
+		return EarliestTime, nil
 	case ModeLatest:
 		return validate.BeijingTime(s.opts.Now()), nil
 	case ModeDatetime:

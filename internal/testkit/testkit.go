@@ -16,6 +16,7 @@ import (
 
 	"dtsreset/internal/emulator"
 	"dtsreset/internal/emulator/emuclient"
+	"dtsreset/validate"
 )
 
 // Demo names, as emulator.DemoConfig serves them.
@@ -25,9 +26,6 @@ const (
 	Group       = "consumer-grp-" + emulator.DemoSubscribeID + "-g1"
 	GroupShort  = "g1"
 )
-
-// Beijing is the API's time zone.
-var Beijing = time.FixedZone("UTC+8", 8*3600)
 
 // Epoch is where the emulator's clock starts in StartDTS: DTS's world runs from 2026-11-28 12:00 UTC (20:00
 // Beijing) at real speed, so the log of RecordTime is a few hours old, well within retention and before the
@@ -93,7 +91,7 @@ func (d *DTS) SetEnv(t *testing.T) {
 // RecordTime is the timestamp of record i of every partition written by Produce: 2026-11-28 07:00 Beijing
 // plus i×15 minutes, so datetime resets land between records.
 func RecordTime(i int) time.Time {
-	return time.Date(2026, 11, 28, 7, 0, 0, 0, Beijing).Add(time.Duration(i) * 15 * time.Minute)
+	return time.Date(2026, 11, 28, 7, 0, 0, 0, validate.Beijing()).Add(time.Duration(i) * 15 * time.Minute)
 }
 
 // Produce writes, as the superuser, n records to each of the partitions of topic; record i of partition p
