@@ -221,9 +221,14 @@ func dash(s string) string {
 	return s
 }
 
+// offset renders an offset of a reply: "-" when absent (not read), "none" for -1 (the group has no committed
+// offset on the partition, as DTS reports a never-consumed one).
 func offset(o *int64) string {
-	if o == nil {
+	switch {
+	case o == nil:
 		return "-"
+	case *o == -1:
+		return "none"
 	}
 	return strconv.FormatInt(*o, 10)
 }

@@ -26,13 +26,15 @@ PARTITION  CURRENT-OFFSET  TARGET-OFFSET  RESULT-OFFSET
 12         123456789       0              0
 `
 	dryRunJSON = `{"RequestId":"","SubscribeId":"subs-demo000001","TopicName":"t","ConsumerGroupName":"consumer-grp-subs-demo000001-g1",` +
-		`"ResetMode":"earliest","DryRun":true,"Verified":false,"Partitions":[{"PartitionNo":0,"TargetOffset":0},{"PartitionNo":1,"CurrentOffset":7,"TargetOffset":3}]}`
+		`"ResetMode":"earliest","DryRun":true,"Verified":false,"Partitions":[{"PartitionNo":0,"TargetOffset":0},{"PartitionNo":1,"CurrentOffset":7,"TargetOffset":3},` +
+		`{"PartitionNo":2,"CurrentOffset":-1,"TargetOffset":3}]}`
 	dryRunTable = `SUBSCRIBE-ID     TOPIC  GROUP                            MODE      DRY-RUN  REQUEST-ID  STATE  VERIFIED
 subs-demo000001  t      consumer-grp-subs-demo000001-g1  earliest  true     -           -      false
 
 PARTITION  CURRENT-OFFSET  TARGET-OFFSET  RESULT-OFFSET
 0          -               0              -
 1          7               3              -
+2          none            3              -
 `
 	errorJSON = `{"Error":{"Code":"InvalidParameter","Message":"2 fields are invalid","Fields":[` +
 		`{"Field":"ResetMode","Rule":"oneof","Message":"ResetMode must be one of earliest, latest, datetime"},` +
