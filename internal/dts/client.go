@@ -282,11 +282,13 @@ func (c *Client) call(ctx context.Context, action, region string, in, out any) e
 	}
 }
 
-// renewable reports whether e is DTS refusing keys of the role cache (DTS_ROLE_ARN): AuthFailure.*, for keys
-// revoked or a role session ended before its refresh time.
+// renewable reports whether e is DTS refusing the keys of the role cache (DTS_ROLE_ARN): AuthFailure.*, for
+// keys revoked or a role session ended before its refresh time. Not AuthFailure.UnauthorizedOperation: a
+// permission the role lacks, which new keys of the same role do not fix; renewing on it would add an
+// AssumeRole to every call.
 func (c *Client) renewable(e *reset.Error) bool {
 	_, ok := c.creds.(*roleCredentials)
-	return ok && family(e.Code, "AuthFailure")
+	return ok && family(e.Code, "AuthFailure") && e.Code != "AuthFailure.UnauthorizedOperation"
 }
 
 // renew drops the refused role keys from the cache and assumes the role once more with this invocation's base
