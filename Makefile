@@ -26,11 +26,11 @@ package: build ## dist/pkg/main (serverless.yml's src) and dist/main.zip with ma
 deploy-check: ## check serverless.yml and deploy/*.json offline (fields, src, description, variables, events, policies)
 	$(GO) test -count=1 ./deploy
 
-deploy: ## refuse while a DEPLOY_VARS variable is unset, deploy-check, package, scf deploy
+deploy: ## refuse while a DEPLOY_VARS variable is unset or one the function would refuse (deploy/cmd/envcheck), deploy-check, package, scf deploy
 	@for v in $(DEPLOY_VARS); do \
 	  if [ -z "$$(printenv $$v)" ]; then echo "make deploy: $$v is not set; export it first (README \"Deploy\"): $(DEPLOY_VARS)" >&2; exit 1; fi; \
 	done
-	@if [ $$(printenv RESET_API_TOKEN | wc -c) -le 16 ]; then echo "make deploy: RESET_API_TOKEN must be at least 16 characters (openssl rand -hex 24)" >&2; exit 1; fi
+	@$(GO) run ./deploy/cmd/envcheck serverless.yml
 	@command -v scf >/dev/null || { echo "make deploy: no scf command: npm install -g serverless-cloud-framework, then scf login (README \"Deploy\")" >&2; exit 1; }
 	$(MAKE) deploy-check package
 	scf deploy

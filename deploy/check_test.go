@@ -5,6 +5,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,8 +17,6 @@ import (
 	"time"
 
 	"go.yaml.in/yaml/v3"
-
-	"dtsreset/internal/config"
 )
 
 // The repository's files, relative to this package.
@@ -249,20 +248,10 @@ func TestPolicyMistakes(t *testing.T) {
 }
 
 // TestConfigAcceptsEnvironment loads the function's configuration from serverless.yml's variables, as SCF
-// would set them (${env:X} given an example value), so a value the function refuses fails here, not on the
-// first invocation.
+// would set them (${env:X} given an example value), so a value written in serverless.yml that the function
+// refuses fails here, not on the first invocation. The values exported for a deploy are checked by make
+// deploy itself (deploy/cmd/envcheck; TestMakeDeployRefuses).
 func TestConfigAcceptsEnvironment(t *testing.T) {
-	var doc struct {
-		Inputs struct {
-			Region      string `yaml:"region"`
-			Environment struct {
-				Variables map[string]string `yaml:"variables"`
-			} `yaml:"environment"`
-		} `yaml:"inputs"`
-	}
-	if err := yaml.Unmarshal(read(t, serverlessFile), &doc); err != nil {
-		t.Fatal(err)
-	}
 	example := map[string]string{
 		"STAGE": "prod", "REGION": "ap-guangzhou",
 		"RESET_API_TOKEN": "0123456789abcdef0123", "RESET_ALLOWED_SUBSCRIBE_IDS": "subs-635ns8r71g,subs-7l2ly86kao",
@@ -272,15 +261,36 @@ func TestConfigAcceptsEnvironment(t *testing.T) {
 			t.Fatalf("DEPLOY_VARS has %s: give it an example value here", v)
 		}
 	}
-	expand := func(s string) string {
-		return envRef.ReplaceAllStringFunc(s, func(ref string) string { return example[envRef.FindStringSubmatch(ref)[1]] })
+	if err := CheckEnvironment(read(t, serverlessFile), func(k string) string { return example[k] }); err != nil {
+		t.Errorf("the function refuses serverless.yml's environment with %v: %v", example, err)
 	}
-	env := map[string]string{"TENCENTCLOUD_REGION": expand(doc.Inputs.Region)}
-	for k, v := range doc.Inputs.Environment.Variables {
-		env[k] = expand(v)
+}
+
+// TestCheckEnvironmentRefuses gives CheckEnvironment exported values the function would refuse and wants the
+// error to name the variable.
+func TestCheckEnvironmentRefuses(t *testing.T) {
+	good := map[string]string{
+		"STAGE": "prod", "REGION": "ap-guangzhou",
+		"RESET_API_TOKEN": "0123456789abcdef0123", "RESET_ALLOWED_SUBSCRIBE_IDS": "subs-635ns8r71g",
 	}
-	if _, err := config.Load(func(k string) string { return env[k] }); err != nil {
-		t.Errorf("the function refuses serverless.yml's environment %v: %v", env, err)
+	for _, tt := range []struct{ name, variable, value, want string }{
+		{"token with a space", "RESET_API_TOKEN", "0123456789 abcdef0123", "RESET_API_TOKEN: must not contain spaces"},
+		{"short token", "RESET_API_TOKEN", "0123456789abcde", "RESET_API_TOKEN: must be at least 16 characters"},
+		{"allow-list with a bad id", "RESET_ALLOWED_SUBSCRIBE_IDS", "subs-635ns8r71g;subs-7l2ly86kao", "RESET_ALLOWED_SUBSCRIBE_IDS: "},
+		{"allow-list of commas", "RESET_ALLOWED_SUBSCRIBE_IDS", ",", "RESET_ALLOWED_SUBSCRIBE_IDS: is set but lists no SubscribeId"},
+		{"region", "REGION", "guangzhou", "TENCENTCLOUD_REGION: \"guangzhou\" is not a region name"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckEnvironment(read(t, serverlessFile), func(k string) string {
+				if k == tt.variable {
+					return tt.value
+				}
+				return good[k]
+			})
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("%s=%q: got %v, want an error containing %q", tt.variable, tt.value, err, tt.want)
+			}
+		})
 	}
 }
 
@@ -316,13 +326,21 @@ func TestMakeDeployRefuses(t *testing.T) {
 		short[k] = v
 	}
 	short["RESET_API_TOKEN"] = "0123456789abcde" // 15
-	tests = append(tests, tc{"short token", short, "RESET_API_TOKEN must be at least 16 characters"},
+	// Values set but refused by the function's own configuration rules: every invocation would fail.
+	spaced, badList := maps.Clone(full), maps.Clone(full)
+	spaced["RESET_API_TOKEN"] = "0123456789 abcdef0123"
+	badList["RESET_ALLOWED_SUBSCRIBE_IDS"] = "subs-635ns8r71g subs-7l2ly86kao"
+	tests = append(tests, tc{"short token", short, "RESET_API_TOKEN: must be at least 16 characters"},
+		tc{"token with a space", spaced, "RESET_API_TOKEN: must not contain spaces"},
+		tc{"malformed allow-list", badList, "RESET_ALLOWED_SUBSCRIBE_IDS: \"subs-635ns8r71g subs-7l2ly86kao\" is not a SubscribeId"},
 		// PATH without scf: stops before packaging, saying how to install it.
 		tc{"no scf command", full, "npm install -g serverless-cloud-framework"})
 
+	goEnv := goCaches(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			path := filepath.Dir(mustLookPath(t, "make")) + ":/usr/bin:/bin"
+			// go too: make deploy checks the values with go run ./deploy/cmd/envcheck.
+			path := filepath.Dir(mustLookPath(t, "make")) + ":" + filepath.Dir(mustLookPath(t, "go")) + ":/usr/bin:/bin"
 			for _, dir := range filepath.SplitList(path) {
 				if _, err := os.Stat(filepath.Join(dir, "scf")); err == nil && tt.name == "no scf command" {
 					t.Skipf("%s/scf exists: with every variable set, make deploy would deploy", dir)
@@ -331,7 +349,7 @@ func TestMakeDeployRefuses(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			cmd := exec.CommandContext(ctx, "make", "-s", "-C", "..", "deploy")
-			cmd.Env = []string{"PATH=" + path, "HOME=" + t.TempDir()}
+			cmd.Env = append([]string{"PATH=" + path, "HOME=" + t.TempDir()}, goEnv...)
 			for k, v := range tt.env {
 				cmd.Env = append(cmd.Env, k+"="+v)
 			}
@@ -347,6 +365,26 @@ func TestMakeDeployRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// goCaches are this go's caches and module settings as NAME=value, so that make deploy's go run, under a
+// scratch HOME, reuses the build cache and downloads nothing.
+func goCaches(t *testing.T) []string {
+	t.Helper()
+	names := []string{"GOCACHE", "GOMODCACHE", "GOPATH", "GOFLAGS", "GOTOOLCHAIN"}
+	out, err := exec.Command("go", append([]string{"env"}, names...)...).Output()
+	if err != nil {
+		t.Fatalf("go env: %v", err)
+	}
+	vals := strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+	if len(vals) != len(names) {
+		t.Fatalf("go env %v: got %q", names, out)
+	}
+	env := []string{"GOPROXY=off"}
+	for i, n := range names {
+		env = append(env, n+"="+vals[i])
+	}
+	return env
 }
 
 func mustLookPath(t *testing.T, name string) string {

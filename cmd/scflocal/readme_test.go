@@ -96,7 +96,13 @@ func TestREADMEManualFlow(t *testing.T) {
 	var written []string
 	for _, e := range entries {
 		if e.Type()&os.ModeSymlink == 0 {
-			written = append(written, e.Name())
+			name := e.Name()
+			if e.IsDir() {
+				// As a directory: a pattern such as "bin/" matches only a directory, and in root (a fresh
+				// clone) bin/ need not exist, so git would take a bare "bin" for a file and not ignore it.
+				name += "/"
+			}
+			written = append(written, name)
 		}
 	}
 	if len(written) == 0 {
