@@ -124,21 +124,16 @@ func (c *checker) keys(m *yaml.Node, known []string, where string) {
 }
 
 func (c *checker) scalar(m *yaml.Node, name string, required bool) *yaml.Node {
-	k, v := get(m, name)
-	switch {
-	case v == nil:
-		if required {
-			c.add(m, "%s is missing", name)
-		}
-		return nil
-	case v.Kind != yaml.ScalarNode:
-		c.add(k, "%s must be a single value", name)
-		return nil
-	}
-	return v
+	return c.field(m, name, required, yaml.ScalarNode, "a single value")
 }
 
 func (c *checker) mapping(m *yaml.Node, name string, required bool) *yaml.Node {
+	return c.field(m, name, required, yaml.MappingNode, "a mapping")
+}
+
+// field returns m's value under name when it is of kind, reporting it missing (when required) or of another
+// kind ("name must be <what>").
+func (c *checker) field(m *yaml.Node, name string, required bool, kind yaml.Kind, what string) *yaml.Node {
 	k, v := get(m, name)
 	switch {
 	case v == nil:
@@ -146,8 +141,8 @@ func (c *checker) mapping(m *yaml.Node, name string, required bool) *yaml.Node {
 			c.add(m, "%s is missing", name)
 		}
 		return nil
-	case v.Kind != yaml.MappingNode:
-		c.add(k, "%s must be a mapping", name)
+	case v.Kind != kind:
+		c.add(k, "%s must be %s", name, what)
 		return nil
 	}
 	return v
