@@ -22,6 +22,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"dtsreset/validate"
 )
 
 // Problem is one mistake, at a line of its file (0 when the file as a whole is wrong).
@@ -116,7 +118,7 @@ func (c *checker) keys(m *yaml.Node, known []string, where string) {
 			continue
 		}
 		msg := fmt.Sprintf("unknown field %s%s", where, k.Value)
-		if s := closest(k.Value, known); s != "" {
+		if s := validate.Suggest(k.Value, known); s != "" {
 			msg += fmt.Sprintf(" (did you mean %s?)", s)
 		}
 		c.add(k, "%s: the scf component ignores it", msg)
@@ -258,7 +260,7 @@ func (c *checker) environment(in *yaml.Node, known []string) {
 			c.add(k, "variable name %q: SCF wants a letter first, then letters, digits and _", k.Value)
 		case !slices.Contains(known, k.Value):
 			msg := fmt.Sprintf("variable %s is not one the function reads", k.Value)
-			if s := closest(k.Value, known); s != "" {
+			if s := validate.Suggest(k.Value, known); s != "" {
 				msg += fmt.Sprintf(" (did you mean %s?)", s)
 			}
 			c.add(k, "%s", msg)
@@ -403,40 +405,6 @@ func (c *checker) timerEvent(kind, body *yaml.Node) {
 			c.add(v, "argument must be a JSON object (the reset payload)")
 		}
 	}
-}
-
-// closest is the known name nearest to s (case-insensitively equal, or within 2 edits), or "".
-func closest(s string, known []string) string {
-	best, bestD := "", 3
-	for _, k := range known {
-		if strings.EqualFold(s, k) {
-			return k
-		}
-		if d := editDistance(strings.ToLower(s), strings.ToLower(k)); d < bestD {
-			best, bestD = k, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // ParseMakefile reads DEPLOY_VARS and PKG_DIR (`NAME := value` lines) from the Makefile.

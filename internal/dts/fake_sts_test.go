@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
 
 	"dtsreset/internal/emulator/tc3"
@@ -27,7 +25,6 @@ type stsSeen struct {
 // numbered temporary keys (AKIDassumed1, key-assumed1, token-assumed1, then 2, ...) valid for the asked
 // DurationSeconds (or lifetime, when set) from clock, the client's injected clock.
 type fakeSTS struct {
-	srv     *httptest.Server
 	roleARN string
 	clock   *atomic.Int64 // Unix seconds
 
@@ -39,12 +36,9 @@ type fakeSTS struct {
 	fault func(n int, w http.ResponseWriter, r *http.Request) bool
 }
 
-func newFakeSTS(t testing.TB, roleARN string, clock *atomic.Int64) *fakeSTS {
-	t.Helper()
-	s := &fakeSTS{roleARN: roleARN, clock: clock, keys: map[string][2]string{}}
-	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.srv.Close)
-	return s
+// newMemorySTS is the stand-in without a server: its serve method answers through a memoryTransport.
+func newMemorySTS(roleARN string, clock *atomic.Int64) *fakeSTS {
+	return &fakeSTS{roleARN: roleARN, clock: clock, keys: map[string][2]string{}}
 }
 
 // assumedKeys are the temporary keys the stand-in hands out in its first n answers, for fakeDTS.setKeys.

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"dtsreset/internal/reset"
@@ -31,14 +32,31 @@ func newRoleTest(t *testing.T) (*fakeSTS, *fakeDTS, *Client, *atomic.Int64) {
 	t.Helper()
 	clock := new(atomic.Int64)
 	clock.Store(time.Now().Unix())
-	sts := newFakeSTS(t, testRoleARN, clock)
+	sts := newMemorySTS(testRoleARN, clock)
 	sts.setKeys(map[string][2]string{"AKIDbase1": {"key-base1", "token-base1"}})
 	setBaseKeys(t, "AKIDbase1", "key-base1", "token-base1")
-	f := newFakeDTS(t)
+	f := newMemoryDTS(t)
 	f.setKeys(assumedKeys(2))
-	c := newTestClient(t, f, Options{RoleARN: testRoleARN, STSEndpoint: sts.srv.URL, Credentials: EnvCredentials()})
-	c.creds.(*roleCredentials).now = func() time.Time { return time.Unix(clock.Load(), 0) }
+	c := newTestClient(t, f, Options{RoleARN: testRoleARN, STSEndpoint: "http://sts.test", Credentials: EnvCredentials()})
+	// Both fakes are in memory, so that the timing tests run in synctest bubbles (real sockets would keep
+	// the bubble's clock from advancing); one transport routes each request by host.
+	route := hostRoutes{"dts.test": f.transport, "sts.test": memoryTransport{http.HandlerFunc(sts.serve)}}
+	c.transport = route
+	role := c.creds.(*roleCredentials)
+	role.sts.transport = route
+	role.now = func() time.Time { return time.Unix(clock.Load(), 0) }
 	return sts, f, c, clock
+}
+
+// hostRoutes sends each request to the transport of its host.
+type hostRoutes map[string]http.RoundTripper
+
+func (h hostRoutes) RoundTrip(r *http.Request) (*http.Response, error) {
+	next, ok := h[r.URL.Host]
+	if !ok {
+		return nil, fmt.Errorf("no fake serves host %q", r.URL.Host)
+	}
+	return next.RoundTrip(r)
 }
 
 func TestRoleARNAssumesCachesAndRefreshes(t *testing.T) {
@@ -117,6 +135,10 @@ func TestRoleARNShorterLifetime(t *testing.T) {
 
 // TestRoleARNConcurrentCallsAssumeOnce: the concurrent calls of one reset share one AssumeRole.
 func TestRoleARNConcurrentCallsAssumeOnce(t *testing.T) {
+	synctest.Test(t, testRoleARNConcurrentCallsAssumeOnce)
+}
+
+func testRoleARNConcurrentCallsAssumeOnce(t *testing.T) {
 	sts, _, c, _ := newRoleTest(t)
 	sts.setFault(func(int, http.ResponseWriter, *http.Request) bool {
 		time.Sleep(50 * time.Millisecond) // keep the first AssumeRole in flight while the others arrive
@@ -229,7 +251,10 @@ func TestRoleARNErrors(t *testing.T) {
 	}
 }
 
-func TestRoleARNSlowSTSTimesOut(t *testing.T) {
+// TestRoleARNSlowSTSTimesOut runs in a synctest bubble: the deadline is fake time, so the bound is exact.
+func TestRoleARNSlowSTSTimesOut(t *testing.T) { synctest.Test(t, testRoleARNSlowSTSTimesOut) }
+
+func testRoleARNSlowSTSTimesOut(t *testing.T) {
 	sts, f, c, _ := newRoleTest(t)
 	sts.setFault(func(_ int, _ http.ResponseWriter, r *http.Request) bool {
 		select {
@@ -249,8 +274,8 @@ func TestRoleARNSlowSTSTimesOut(t *testing.T) {
 	if !strings.Contains(e.Message, testRoleARN) {
 		t.Errorf("got message %q, want it to name the role", e.Message)
 	}
-	if elapsed > deadline+time.Second {
-		t.Errorf("returned after %v, want within a second of the %v deadline", elapsed, deadline)
+	if elapsed != deadline {
+		t.Errorf("returned after %v, want at the %v deadline", elapsed, deadline)
 	}
 	if n := len(f.requests()); n != 0 {
 		t.Errorf("got %d DTS requests, want 0", n)
@@ -258,7 +283,9 @@ func TestRoleARNSlowSTSTimesOut(t *testing.T) {
 }
 
 // TestRoleARNWaitHonoursDeadline: a call queued behind a slow AssumeRole gives up at its own deadline.
-func TestRoleARNWaitHonoursDeadline(t *testing.T) {
+func TestRoleARNWaitHonoursDeadline(t *testing.T) { synctest.Test(t, testRoleARNWaitHonoursDeadline) }
+
+func testRoleARNWaitHonoursDeadline(t *testing.T) {
 	sts, _, c, _ := newRoleTest(t)
 	release := make(chan struct{})
 	arrived := make(chan struct{}, 1)
@@ -289,8 +316,8 @@ func TestRoleARNWaitHonoursDeadline(t *testing.T) {
 	if e := reset.AsError(err); e.Kind != reset.KindTimeout {
 		t.Errorf("got %v %q, want a timeout", e.Kind, e.Code)
 	}
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("returned after %v, want about 100ms", d)
+	if d := time.Since(start); d != 100*time.Millisecond {
+		t.Errorf("returned after %v, want at its 100ms deadline", d)
 	}
 	close(release)
 	if err := <-first; err != nil {

@@ -52,9 +52,9 @@ func knownAction(name string) bool {
 	return ok
 }
 
-// beijing is the zone of every date-time the DTS API reads or writes (UTC+8, no DST), fixed so the emulator
+// Beijing is the zone of every date-time the DTS API reads or writes (UTC+8, no DST), fixed so the emulator
 // needs no tzdata.
-var beijing = time.FixedZone("CST", 8*3600)
+var Beijing = time.FixedZone("CST", 8*3600)
 
 const dtsTime = "2006-01-02 15:04:05"
 
@@ -63,14 +63,14 @@ func parseDTSTime(name, s string) (t time.Time, ok bool, err error) {
 	if s == "" {
 		return time.Time{}, false, nil
 	}
-	t, err = time.ParseInLocation(dtsTime, s, beijing)
+	t, err = time.ParseInLocation(dtsTime, s, Beijing)
 	if err != nil {
 		return time.Time{}, false, errorf("InvalidParameterValue", "the parameter %s must be YYYY-MM-DD hh:mm:ss (Beijing time), got %q", name, s)
 	}
 	return t, true, nil
 }
 
-func formatDTSTime(t time.Time) string { return t.In(beijing).Format(dtsTime) }
+func formatDTSTime(t time.Time) string { return t.In(Beijing).Format(dtsTime) }
 
 func groupPrefix(subscribeID string) string { return "consumer-grp-" + subscribeID + "-" }
 

@@ -231,7 +231,7 @@ func FuzzParseConfig(f *testing.F) {
 		// Hostile documents.
 		[]byte(`{}`), []byte(`[]`), []byte(`null`), []byte(``), []byte(`{"Region":null}`), []byte(`{"Credentials":[null]}`),
 		[]byte(`{"Subscriptions":{}}`), []byte(`{"region":"ap-guangzhou"}`), []byte(minimal + ` {}`), []byte(`{"Region":`),
-		[]byte(`{"Region":"ap-guangzhou","Region":"ap-beijing","Credentials":[{"SecretId":"a","SecretKey":"b"}]}`),
+		[]byte(`{"Region":"ap-guangzhou","Region":"ap-emulator.Beijing","Credentials":[{"SecretId":"a","SecretKey":"b"}]}`),
 		[]byte(`{"Region":"ap-guangzhou","Credentials":[{"SecretId":"a","SecretKey":"b"}],"Faults":[{"Action":"*","Drop":true}],"Faults":[{"Action":"*","DelayMs":1}]}`),
 		[]byte(`{"Region":"ap-guangzhou","Credentials":[{"SecretId":"\u00e9\ud800","SecretKey":"\xff"}]}`),
 		[]byte(`{"Region":"ap-guangzhou","Credentials":[{"SecretId":"a","SecretKey":"b"}],"RateLimitPerSecond":1e400}`),

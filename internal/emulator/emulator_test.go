@@ -68,7 +68,7 @@ func TestResetFollowsKafkaGroupState(t *testing.T) {
 		}
 	}
 
-	beijingOf := func(i int) string { return recordTime(i).In(beijing).Format("2006-01-02 15:04:05") }
+	beijingOf := func(i int) string { return recordTime(i).In(emulator.Beijing).Format("2006-01-02 15:04:05") }
 	tests := []struct {
 		name   string
 		params map[string]any
@@ -77,7 +77,7 @@ func TestResetFollowsKafkaGroupState(t *testing.T) {
 		{"latest", resetParams("latest", "", 0, 1, 2), []int64{5, 5, 5}},
 		{"earliest one partition", resetParams("earliest", "", 1), []int64{5, 0, 5}},
 		{"datetime at a record", resetParams("datetime", beijingOf(2), 0, 1, 2), []int64{2, 2, 2}},
-		{"datetime between records, partitions as strings", resetParams("datetime", recordTime(3).Add(-time.Second).In(beijing).Format("2006-01-02 15:04:05"), "0", "2"), []int64{3, 2, 3}},
+		{"datetime between records, partitions as strings", resetParams("datetime", recordTime(3).Add(-time.Second).In(emulator.Beijing).Format("2006-01-02 15:04:05"), "0", "2"), []int64{3, 2, 3}},
 		{"datetime after every record", resetParams("datetime", "2030-01-01 00:00:00", 0), []int64{5, 2, 3}},
 		{"datetime empty is earliest, short group name", func() map[string]any {
 			p := resetParams("datetime", "", 0, 2)
@@ -119,7 +119,7 @@ func TestDescribeOffsetByTime(t *testing.T) {
 		want int64
 	}{
 		{"1970-01-01 08:00:00", 0},
-		{recordTime(3).In(beijing).Format("2006-01-02 15:04:05"), 3},
+		{recordTime(3).In(emulator.Beijing).Format("2006-01-02 15:04:05"), 3},
 		{"2099-12-31 23:59:59", 5},
 	}
 	for _, tt := range tests {
@@ -155,7 +155,7 @@ func TestTimeBeforeEpoch(t *testing.T) {
 		{"1970-01-01 07:59:59", start},
 		{"1969-12-31 00:00:00", start},
 		{"0001-01-01 00:00:00", start},
-		{recordTime(3).In(beijing).Format("2006-01-02 15:04:05"), 3},
+		{recordTime(3).In(emulator.Beijing).Format("2006-01-02 15:04:05"), 3},
 	}
 	for _, tt := range tests {
 		t.Run(tt.time, func(t *testing.T) {
@@ -607,7 +607,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	produce(t, first, 3, 5)
 	first.mustCall(t, "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID,
 		"ConsumerGroupName": "g2", "AccountName": "acct2", "Password": "pass1234"}, nil)
-	first.mustCall(t, "ResetConsumerGroupOffset", resetParams("datetime", recordTime(3).In(beijing).Format("2006-01-02 15:04:05"), 0, 1, 2), nil)
+	first.mustCall(t, "ResetConsumerGroupOffset", resetParams("datetime", recordTime(3).In(emulator.Beijing).Format("2006-01-02 15:04:05"), 0, 1, 2), nil)
 	if err := first.emu.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -14,9 +14,9 @@ import (
 // t0 is a Unix time divisible by every checkpoint interval the tests use.
 var t0 = time.Date(2024, 5, 16, 0, 0, 0, 0, time.UTC)
 
-func bj(t time.Time) string { return t.In(beijing).Format("2006-01-02 15:04:05") }
+func bj(t time.Time) string { return t.In(emulator.Beijing).Format("2006-01-02 15:04:05") }
 
-// byTime answers DescribeOffsetByTime at Time (Beijing) as partition → offset.
+// byTime answers DescribeOffsetByTime at Time (Beijing time) as partition → offset.
 func byTime(t *testing.T, env *testEnv, at string) map[int64]int64 {
 	t.Helper()
 	var resp struct {

@@ -202,8 +202,6 @@ const demoGroup = "consumer-grp-" + emulator.DemoSubscribeID + "-g1"
 // byTimeNow are DescribeOffsetByTime's parameters for a time after every record.
 var byTimeNow = map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Time": "2099-01-01 00:00:00"}
 
-var beijing = time.FixedZone("UTC+8", 8*3600)
-
 // recordTime is the timestamp of the i-th record produced by produce.
 var recordBase = time.Date(2024, 5, 16, 0, 0, 0, 0, time.UTC)
 
@@ -300,11 +298,11 @@ func deleteRecordsBefore(t *testing.T, env *testEnv, partitions int, offset int6
 	defer done()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var os kadm.Offsets
+	var offs kadm.Offsets
 	for p := 0; p < partitions; p++ {
-		os.Add(kadm.Offset{Topic: emulator.DemoTopicName, Partition: int32(p), At: offset, LeaderEpoch: -1})
+		offs.Add(kadm.Offset{Topic: emulator.DemoTopicName, Partition: int32(p), At: offset, LeaderEpoch: -1})
 	}
-	resps, err := adm.DeleteRecords(ctx, os)
+	resps, err := adm.DeleteRecords(ctx, offs)
 	if err == nil {
 		err = resps.Error()
 	}

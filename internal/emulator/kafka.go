@@ -216,11 +216,11 @@ func (e *Emulator) committed(ctx context.Context, topic string, groups ...string
 // commit sets the group's offsets. Kafka refuses a commit without a generation once the group has members;
 // the caller treats that as the silent no-op DTS answers.
 func (e *Emulator) commit(ctx context.Context, group, topic string, offsets map[int32]int64) error {
-	var os kadm.Offsets
+	var offs kadm.Offsets
 	for p, at := range offsets {
-		os.Add(kadm.Offset{Topic: topic, Partition: p, At: at, LeaderEpoch: -1})
+		offs.Add(kadm.Offset{Topic: topic, Partition: p, At: at, LeaderEpoch: -1})
 	}
-	resps, err := e.adm.CommitOffsets(ctx, group, os)
+	resps, err := e.adm.CommitOffsets(ctx, group, offs)
 	if err != nil {
 		return err
 	}

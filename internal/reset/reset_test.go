@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"dtsreset/validate"
@@ -357,58 +358,59 @@ func TestVerify(t *testing.T) {
 			s.beforeReset = func(s *sim) { s.latest = []int64{1005, 1015, 1025, 1035} }
 		}, "", 1, []int64{1005, 1025}},
 	}
+	// In a synctest bubble: the verify's waits and timeout are fake time, so its bound is exact.
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newSim()
-			tt.setup(s)
-			f := s.newFake(t)
-			opts := allOn()
-			opts.VerifyTimeout = 300 * time.Millisecond
-			if tt.polls == 3 {
-				opts.VerifyTimeout = 5 * time.Second // 3rd poll comes 300ms after the reset
-			}
-			start := time.Now()
-			res, err := New(f, opts).Reset(t.Context(), request(tt.mode, 0, 2))
-			elapsed := time.Since(start)
-			if tt.polls > 0 {
-				if n := len(f.callsAfterReset()); n != tt.polls {
-					t.Errorf("got %d polls, want %d", n, tt.polls)
+			synctest.Test(t, func(t *testing.T) {
+				s := newSim()
+				tt.setup(s)
+				f := s.newFake(t)
+				opts := allOn()
+				opts.VerifyTimeout = 300 * time.Millisecond
+				if tt.polls == 3 {
+					opts.VerifyTimeout = 5 * time.Second // 3rd poll comes 300ms after the reset
 				}
-			}
-			if tt.code != "" {
-				e := wantError(t, err, KindConflict, tt.code)
-				if e.RequestID != "rid-1" || !strings.Contains(e.Message, "rid-1") {
-					t.Errorf("got RequestID %q message %q, want rid-1 in both", e.RequestID, e.Message)
+				start := time.Now()
+				res, err := New(f, opts).Reset(t.Context(), request(tt.mode, 0, 2))
+				elapsed := time.Since(start)
+				if tt.polls > 0 {
+					if n := len(f.callsAfterReset()); n != tt.polls {
+						t.Errorf("got %d polls, want %d", n, tt.polls)
+					}
 				}
-				// A correctness bound, not a speed check: the verify must give up at its timeout rather than
-				// poll on. The second of slack absorbs scheduling delays under -race on a loaded machine; a
-				// verify that ignored its timeout would overshoot by far more.
-				if elapsed > opts.VerifyTimeout+time.Second {
-					t.Errorf("took %v, want within a second of VerifyTimeout %v", elapsed, opts.VerifyTimeout)
+				if tt.code != "" {
+					e := wantError(t, err, KindConflict, tt.code)
+					if e.RequestID != "rid-1" || !strings.Contains(e.Message, "rid-1") {
+						t.Errorf("got RequestID %q message %q, want rid-1 in both", e.RequestID, e.Message)
+					}
+					// The verify gives up at its timeout rather than polling on.
+					if elapsed > opts.VerifyTimeout {
+						t.Errorf("took %v, want at most VerifyTimeout %v", elapsed, opts.VerifyTimeout)
+					}
+					d := e.Details.(GroupDetails)
+					if len(d.Partitions) != 2 || d.Partitions[0].TargetOffset != 100 || *d.Partitions[0].Offset != 700 {
+						t.Errorf("got Details %+v, want partitions 0 and 2 at 700/720 expected 100/120", d)
+					}
+					if !strings.Contains(e.Message, "partition 0 is at 700, expected 100") {
+						t.Errorf("message %q lacks the expected vs actual offsets", e.Message)
+					}
+					if tt.name == "group turned Stable" && (d.GroupState != "Stable" || !strings.Contains(e.Message, "late-joiner")) {
+						t.Errorf("got state %q message %q, want Stable and the member", d.GroupState, e.Message)
+					}
+					return
 				}
-				d := e.Details.(GroupDetails)
-				if len(d.Partitions) != 2 || d.Partitions[0].TargetOffset != 100 || *d.Partitions[0].Offset != 700 {
-					t.Errorf("got Details %+v, want partitions 0 and 2 at 700/720 expected 100/120", d)
+				if err != nil {
+					t.Fatalf("Reset: %v", err)
 				}
-				if !strings.Contains(e.Message, "partition 0 is at 700, expected 100") {
-					t.Errorf("message %q lacks the expected vs actual offsets", e.Message)
+				if !res.Verified || res.RequestID != "rid-1" {
+					t.Errorf("got Verified %v RequestID %q, want true rid-1", res.Verified, res.RequestID)
 				}
-				if tt.name == "group turned Stable" && (d.GroupState != "Stable" || !strings.Contains(e.Message, "late-joiner")) {
-					t.Errorf("got state %q message %q, want Stable and the member", d.GroupState, e.Message)
+				for i, p := range res.Partitions {
+					if deref(p.ResultOffset) != fmt.Sprint(tt.results[i]) {
+						t.Errorf("partition %d: got ResultOffset %s, want %d", p.PartitionNo, deref(p.ResultOffset), tt.results[i])
+					}
 				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("Reset: %v", err)
-			}
-			if !res.Verified || res.RequestID != "rid-1" {
-				t.Errorf("got Verified %v RequestID %q, want true rid-1", res.Verified, res.RequestID)
-			}
-			for i, p := range res.Partitions {
-				if deref(p.ResultOffset) != fmt.Sprint(tt.results[i]) {
-					t.Errorf("partition %d: got ResultOffset %s, want %d", p.PartitionNo, deref(p.ResultOffset), tt.results[i])
-				}
-			}
+			})
 		})
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"dtsreset/validate"
 )
 
 // The subscription LargeDTS serves.
@@ -51,7 +53,9 @@ func StartLargeDTS(groups, partitions int) (*LargeDTS, error) {
 // Close stops the server.
 func (d *LargeDTS) Close() { d.srv.Close() }
 
-func largeGroupName(i int) string { return fmt.Sprintf("consumer-grp-%s-g%03d", LargeSubscribeID, i) }
+func largeGroupName(i int) string {
+	return fmt.Sprintf("%sg%03d", validate.GroupPrefix(LargeSubscribeID), i)
+}
 
 // DescribeCalls is how many DescribeConsumerGroups calls arrived.
 func (d *LargeDTS) DescribeCalls() int {

@@ -23,8 +23,8 @@ import (
 const (
 	SubscribeID = emulator.DemoSubscribeID
 	Topic       = emulator.DemoTopicName
-	Group       = "consumer-grp-" + emulator.DemoSubscribeID + "-g1"
-	GroupShort  = "g1"
+	Group       = emuclient.DemoGroup
+	GroupShort  = emuclient.DemoGroupShort
 )
 
 // Epoch is where the emulator's clock starts in StartDTS: DTS's world runs from 2026-11-28 12:00 UTC (20:00
@@ -139,7 +139,7 @@ func (d *DTS) Login(t testing.TB, group string) emuclient.Login {
 	t.Helper()
 	for _, s := range d.Emu.Config().Subscriptions {
 		for _, g := range s.ConsumerGroups {
-			if "consumer-grp-"+s.SubscribeID+"-"+g.ConsumerGroupName == group {
+			if validate.GroupPrefix(s.SubscribeID)+g.ConsumerGroupName == group {
 				return emuclient.Login{User: "account-" + s.SubscribeID + "-" + g.AccountName, Password: g.Password}
 			}
 		}
@@ -151,7 +151,7 @@ func (d *DTS) Login(t testing.TB, group string) emuclient.Login {
 func (d *DTS) topicOf(t testing.TB, group string) string {
 	t.Helper()
 	for _, s := range d.Emu.Config().Subscriptions {
-		if strings.HasPrefix(group, "consumer-grp-"+s.SubscribeID+"-") {
+		if strings.HasPrefix(group, validate.GroupPrefix(s.SubscribeID)) {
 			return s.TopicName
 		}
 	}

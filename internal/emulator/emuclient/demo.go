@@ -45,7 +45,7 @@ func SeedDemo(ctx context.Context, addrs []string, su Login, now time.Time) erro
 		for i := 0; i < DemoRecords; i++ {
 			ts := DemoRecordTime(now, i)
 			recs = append(recs, &kgo.Record{Topic: emulator.DemoTopicName, Partition: p, Timestamp: ts,
-				Value: fmt.Appendf(nil, `{"order":%d,"partition":%d,"at":"%s"}`, i, p, ts.In(beijing).Format("01-02 15:04"))})
+				Value: fmt.Appendf(nil, `{"order":%d,"partition":%d,"at":"%s"}`, i, p, ts.In(emulator.Beijing).Format("01-02 15:04"))})
 		}
 	}
 	if err := Produce(ctx, addrs, su, recs...); err != nil {
@@ -60,5 +60,3 @@ func SeedDemo(ctx context.Context, addrs []string, su Login, now time.Time) erro
 	}
 	return Commit(ctx, addrs, su, DemoGroup, emulator.DemoTopicName, committed)
 }
-
-var beijing = time.FixedZone("UTC+8", 8*3600)

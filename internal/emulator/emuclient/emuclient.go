@@ -46,19 +46,13 @@ func Produce(ctx context.Context, addrs []string, l Login, recs ...*kgo.Record) 
 
 // Commit sets group's committed offsets on topic, as a consumer that read that far would.
 func Commit(ctx context.Context, addrs []string, l Login, group, topic string, offsets map[int32]int64) error {
-	cl, err := Client(addrs, l)
-	if err != nil {
+	err := withOffsets(addrs, l, topic, offsets, func(adm *kadm.Client, offs kadm.Offsets) error {
+		resp, err := adm.CommitOffsets(ctx, group, offs)
+		if err == nil {
+			err = resp.Error()
+		}
 		return err
-	}
-	defer cl.Close()
-	offs := make(kadm.Offsets)
-	for p, o := range offsets {
-		offs.AddOffset(topic, p, o, -1)
-	}
-	resp, err := kadm.NewClient(cl).CommitOffsets(ctx, group, offs)
-	if err == nil {
-		err = resp.Error()
-	}
+	})
 	if err != nil {
 		return fmt.Errorf("commit %s: %w", group, err)
 	}
@@ -91,6 +85,22 @@ func Committed(ctx context.Context, addrs []string, l Login, group, topic string
 // DeleteRecordsBefore moves the log start of every listed partition of topic to its offset, as Kafka's
 // retention does with old segments.
 func DeleteRecordsBefore(ctx context.Context, addrs []string, l Login, topic string, offsets map[int32]int64) error {
+	err := withOffsets(addrs, l, topic, offsets, func(adm *kadm.Client, offs kadm.Offsets) error {
+		resp, err := adm.DeleteRecords(ctx, offs)
+		if err == nil {
+			err = resp.Error()
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("delete records of %s: %w", topic, err)
+	}
+	return nil
+}
+
+// withOffsets runs op on an admin client logged in as l, with offsets as kadm.Offsets of topic.
+func withOffsets(addrs []string, l Login, topic string, offsets map[int32]int64,
+	op func(*kadm.Client, kadm.Offsets) error) error {
 	cl, err := Client(addrs, l)
 	if err != nil {
 		return err
@@ -100,14 +110,7 @@ func DeleteRecordsBefore(ctx context.Context, addrs []string, l Login, topic str
 	for p, o := range offsets {
 		offs.AddOffset(topic, p, o, -1)
 	}
-	resp, err := kadm.NewClient(cl).DeleteRecords(ctx, offs)
-	if err == nil {
-		err = resp.Error()
-	}
-	if err != nil {
-		return fmt.Errorf("delete records of %s: %w", topic, err)
-	}
-	return nil
+	return op(kadm.NewClient(cl), offs)
 }
 
 // SubscriberOpts are the kgo options of a client standing in for a subscriber: it joins group, consumes
