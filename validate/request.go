@@ -12,7 +12,7 @@
 // Every broken rule is reported, not only the first, as a FieldError with the field's path (Resets[3].ResetMode
 // in a batch), the rule's name and a sentence; Error collects them. The rule names are validator tags where a
 // tag checks the rule (required, required_without, required_if, excluded_with, excluded_if, min, max, unique,
-// oneof, subscribeid, kafkaname, groupname, groupsubs, region) and json, type, unknown, duplicate, datetime and
+// oneof, subscribeid, kafkaname, groupname, groupsubs, groupnested, region) and json, type, unknown, duplicate, datetime and
 // future for the rules checked by hand.
 package validate
 

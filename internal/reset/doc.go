@@ -11,9 +11,11 @@
 //  1. Precheck (Options.Precheck): DescribeConsumerGroups, all pages, finds the group; a missing group is
 //     KindNotFound (CodeGroupNotFound) and an active one KindConflict (CodeGroupActive) naming its members,
 //     before anything is changed. DescribeSubscribeDetail checks that TopicName is the subscription's topic.
-//  2. Plan: DescribeOffsetByTime gives the target offset of every partition (at the datetime; at time zero for
-//     earliest; at now for latest) and so also the list of partitions: unknown ones are KindInvalid, and
-//     AllPartitions expands to all of them. The current offsets come from the precheck.
+//  2. Plan: DescribeOffsetByTime gives the target offset of every partition (at the datetime; at EarliestTime
+//     for earliest) and so also the list of partitions: unknown ones are KindInvalid, and AllPartitions
+//     expands to all of them. latest's targets are the log ends DescribeConsumerGroups reports (offset + lag;
+//     DescribeOffsetByTime at now is only the newest checkpoint), so latest reads the group even without the
+//     precheck. The current offsets come from the group.
 //  3. Execute (not on a dry run): ResetConsumerGroupOffset; its RequestId is the result's.
 //  4. Verify (Options.Verify): DescribeConsumerGroups until every partition sits at its target, with bounded
 //     back-off inside Options.VerifyTimeout and the caller's deadline. Offsets that never move are

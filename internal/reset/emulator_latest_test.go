@@ -78,9 +78,7 @@ func TestEmulatorLatestTargetsTheLogEnd(t *testing.T) {
 
 // TestEmulatorLatestNeverConsumedGroup: a group nobody has committed with. DTS reports it Dead with
 // ConsumerGroupOffset -1; such a partition has no lag to add, so its target falls back to DescribeOffsetByTime
-// at now, shown with CurrentOffset -1 ("none"), and the verify accepts the end beyond it. Until the emulator
-// reports -1 (the emulator change of issue 12), it reports offset 0 with the whole log as lag, and the target
-// is the end directly: both are checked, by what the group reports.
+// at now, shown with CurrentOffset -1 ("none"), and the verify accepts the end beyond it.
 func TestEmulatorLatestNeverConsumedGroup(t *testing.T) {
 	s, d := newEmuService(t, nil, allOn())
 	d.Produce(t, testkit.Topic, partitions, records) // no commit: the group never consumed
@@ -93,17 +91,13 @@ func TestEmulatorLatestNeverConsumedGroup(t *testing.T) {
 			t.Fatalf("partition %d: got current %s, result %s; want a current offset and the result %d",
 				p.PartitionNo, ptrString(p.CurrentOffset), ptrString(p.ResultOffset), records)
 		}
-		switch *p.CurrentOffset {
-		case -1: // DTS's (and the changed emulator's) report: the checkpoint at or before now
-			if p.TargetOffset > records {
-				t.Errorf("partition %d: got target %d, want at most the end %d", p.PartitionNo, p.TargetOffset, records)
-			}
-		case 0: // the emulator before the change: offset 0, lag = the whole log
-			if p.TargetOffset != records {
-				t.Errorf("partition %d: got target %d, want the end %d", p.PartitionNo, p.TargetOffset, records)
-			}
-		default:
-			t.Errorf("partition %d: got current %d, want -1 (none) or 0", p.PartitionNo, *p.CurrentOffset)
+		if *p.CurrentOffset != -1 {
+			t.Errorf("partition %d: got current %d, want -1 (none), as DTS reports a group that never committed",
+				p.PartitionNo, *p.CurrentOffset)
+		}
+		if p.TargetOffset > records {
+			t.Errorf("partition %d: got target %d, want at most the end %d (the checkpoint at or before now)",
+				p.PartitionNo, p.TargetOffset, records)
 		}
 	}
 	if !res.Verified {
