@@ -461,7 +461,7 @@ func timerEvent(t *testing.T, payload string) []byte {
 func targets(res reset.Result) map[int32]int64 {
 	out := map[int32]int64{}
 	for _, p := range res.Partitions {
-		out[int32(p.PartitionNo)] = p.TargetOffset
+		out[int32(p.PartitionNo)] = *p.TargetOffset
 	}
 	return out
 }
@@ -506,7 +506,7 @@ func TestIdempotentRetry(t *testing.T) {
 				results = append(results, got.result)
 			}
 			for _, p := range results[1].Partitions {
-				if p.CurrentOffset == nil || *p.CurrentOffset != p.TargetOffset {
+				if p.CurrentOffset == nil || *p.CurrentOffset != *p.TargetOffset {
 					t.Errorf("second invocation, partition %d: CurrentOffset %v, want the target %d", p.PartitionNo, p.CurrentOffset, p.TargetOffset)
 				}
 			}
@@ -559,7 +559,7 @@ func TestIdempotentRetryAfterLostReply(t *testing.T) {
 		t.Errorf("retry: targets %v, want %v", tg, want)
 	}
 	for _, p := range second.result.Partitions {
-		if p.CurrentOffset == nil || *p.CurrentOffset != p.TargetOffset {
+		if p.CurrentOffset == nil || *p.CurrentOffset != *p.TargetOffset {
 			t.Errorf("retry, partition %d: CurrentOffset %v, want the target %d", p.PartitionNo, p.CurrentOffset, p.TargetOffset)
 		}
 	}

@@ -54,9 +54,9 @@ func TestEmulatorLatestTargetsTheLogEnd(t *testing.T) {
 				t.Fatalf("dry run: %v", err)
 			}
 			for _, p := range plan.Partitions {
-				if p.TargetOffset != end || p.CurrentOffset == nil || *p.CurrentOffset != committed {
+				if *p.TargetOffset != end || p.CurrentOffset == nil || *p.CurrentOffset != committed {
 					t.Errorf("dry run partition %d: got %s → %d, want %d → the log end %d", p.PartitionNo,
-						ptrString(p.CurrentOffset), p.TargetOffset, committed, end)
+						ptrString(p.CurrentOffset), *p.TargetOffset, committed, end)
 				}
 			}
 			res, err := s.Reset(emuCtx(t), emuRequest(reset.ModeLatest, 0, 1, 2))
@@ -64,8 +64,8 @@ func TestEmulatorLatestTargetsTheLogEnd(t *testing.T) {
 				t.Fatalf("reset: %v", err)
 			}
 			for _, p := range res.Partitions {
-				if p.TargetOffset != end || p.ResultOffset == nil || *p.ResultOffset != end {
-					t.Errorf("partition %d: got target %d, result %s; want both %d", p.PartitionNo, p.TargetOffset,
+				if *p.TargetOffset != end || p.ResultOffset == nil || *p.ResultOffset != end {
+					t.Errorf("partition %d: got target %d, result %s; want both %d", p.PartitionNo, *p.TargetOffset,
 						ptrString(p.ResultOffset), end)
 				}
 			}
@@ -95,9 +95,9 @@ func TestEmulatorLatestNeverConsumedGroup(t *testing.T) {
 			t.Errorf("partition %d: got current %d, want -1 (none), as DTS reports a group that never committed",
 				p.PartitionNo, *p.CurrentOffset)
 		}
-		if p.TargetOffset > records {
+		if *p.TargetOffset > records {
 			t.Errorf("partition %d: got target %d, want at most the end %d (the checkpoint at or before now)",
-				p.PartitionNo, p.TargetOffset, records)
+				p.PartitionNo, *p.TargetOffset, records)
 		}
 	}
 	if !res.Verified {

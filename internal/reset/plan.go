@@ -31,11 +31,14 @@ func plan(req validate.Request, offsets Offsets, group *Group) ([]PartitionResul
 	var parts []PartitionResult
 	if req.AllPartitions {
 		parts = make([]PartitionResult, len(targets))
+		tgt := make([]int64, len(targets)) // one backing array serves all pointers
 		for i, t := range targets {
-			parts[i] = PartitionResult{PartitionNo: t.PartitionNo, TargetOffset: t.Offset}
+			tgt[i] = t.Offset
+			parts[i] = PartitionResult{PartitionNo: t.PartitionNo, TargetOffset: &tgt[i]}
 		}
 	} else {
 		parts = make([]PartitionResult, len(req.PartitionNos))
+		tgt := make([]int64, len(req.PartitionNos))
 		var unknown []int
 		for i, no := range req.PartitionNos {
 			j, ok := slices.BinarySearchFunc(targets, no, func(t PartitionOffset, no int) int {
@@ -45,7 +48,8 @@ func plan(req validate.Request, offsets Offsets, group *Group) ([]PartitionResul
 				unknown = append(unknown, no)
 				continue
 			}
-			parts[i] = PartitionResult{PartitionNo: no, TargetOffset: targets[j].Offset}
+			tgt[i] = targets[j].Offset
+			parts[i] = PartitionResult{PartitionNo: no, TargetOffset: &tgt[i]}
 		}
 		if len(unknown) > 0 {
 			e := unknownPartitions(req, unknown, targets)
@@ -71,7 +75,7 @@ func setLogEnds(parts []PartitionResult, states []PartitionState) {
 	for i := range parts {
 		for _, s := range states {
 			if s.PartitionNo == parts[i].PartitionNo && s.Offset >= 0 && s.Lag >= 0 {
-				parts[i].TargetOffset = s.Offset + s.Lag
+				*parts[i].TargetOffset = s.Offset + s.Lag
 				break
 			}
 		}

@@ -235,8 +235,8 @@ func TestPlanAsksAtTheModesTime(t *testing.T) {
 				t.Errorf("got DescribeOffsetByTime at %q, want [%q]", f.ats, tt.at)
 			}
 			p := res.Partitions[0]
-			if p.TargetOffset != tt.target || deref(p.ResultOffset) != fmt.Sprint(tt.target) {
-				t.Errorf("got target %d result %s, want %d", p.TargetOffset, deref(p.ResultOffset), tt.target)
+			if *p.TargetOffset != tt.target || deref(p.ResultOffset) != fmt.Sprint(tt.target) {
+				t.Errorf("got target %d result %s, want %d", *p.TargetOffset, deref(p.ResultOffset), tt.target)
 			}
 			if res.ResetDatetime != tt.sent || f.resets[0].ResetDatetime != tt.sent {
 				t.Errorf("got ResetDatetime %q, sent %q, want %q", res.ResetDatetime, f.resets[0].ResetDatetime, tt.sent)
@@ -330,9 +330,9 @@ func TestDryRunThenReset(t *testing.T) {
 		t.Errorf("got RequestID %q Verified %v, want rid-1 true", res.RequestID, res.Verified)
 	}
 	for i, p := range res.Partitions {
-		if p.TargetOffset != dry.Partitions[i].TargetOffset || deref(p.ResultOffset) != fmt.Sprint(p.TargetOffset) {
+		if *p.TargetOffset != *dry.Partitions[i].TargetOffset || deref(p.ResultOffset) != fmt.Sprint(*p.TargetOffset) {
 			t.Errorf("partition %d: dry target %d, target %d, result %s", p.PartitionNo,
-				dry.Partitions[i].TargetOffset, p.TargetOffset, deref(p.ResultOffset))
+				*dry.Partitions[i].TargetOffset, *p.TargetOffset, deref(p.ResultOffset))
 		}
 	}
 }
@@ -515,7 +515,7 @@ func TestStepsOff(t *testing.T) {
 		{"precheck off", false, true, []string{"DescribeOffsetByTime"}, []string{"DescribeConsumerGroups"}, false, true},
 		{"verify off", true, false,
 			[]string{"DescribeConsumerGroups", "DescribeOffsetByTime", "DescribeSubscribeDetail"}, []string{}, true, false},
-		{"both off", false, false, []string{"DescribeOffsetByTime"}, []string{}, false, false},
+		{"both off: the reset alone", false, false, []string{}, []string{}, false, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,16 +12,18 @@ type Result struct {
 	GroupState        string            `json:"GroupState,omitempty"` // empty when the group was not read
 	Verified          bool              `json:"Verified"`
 	Partitions        []PartitionResult `json:"Partitions"`
+	Warnings          []string          `json:"Warnings,omitempty"` // what the caller should know; none: absent
 }
 
 // PartitionResult is the plan and outcome for one partition. CurrentOffset is absent when the group was not read
 // (the precheck off, except for latest, whose targets come from the group) or does not list the partition, and
 // -1 when the group has no committed offset there ("none"; no Replay/Skip figure exists yet for any partition).
+// TargetOffset is absent when nothing was planned (both checks off: the reset is the only call, SPEC §4 step 6).
 // ResultOffset is absent when nothing was verified (DryRun, or RESET_VERIFY=false).
 type PartitionResult struct {
 	PartitionNo   int    `json:"PartitionNo"`
 	CurrentOffset *int64 `json:"CurrentOffset,omitempty"`
-	TargetOffset  int64  `json:"TargetOffset"`
+	TargetOffset  *int64 `json:"TargetOffset,omitempty"`
 	ResultOffset  *int64 `json:"ResultOffset,omitempty"`
 }
 

@@ -76,6 +76,9 @@ func (s *Service) Reset(ctx context.Context, req validate.Request) (Result, erro
 	if err != nil {
 		return Result{}, err
 	}
+	if s.unchecked(req) {
+		return s.resetUnchecked(ctx, req)
+	}
 
 	group, offsets, err := s.prepare(ctx, req, at)
 	if err != nil {
@@ -85,17 +88,7 @@ func (s *Service) Reset(ctx context.Context, req validate.Request) (Result, erro
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{
-		SubscribeID:       req.SubscribeID,
-		TopicName:         req.TopicName,
-		ConsumerGroupName: req.ConsumerGroupName,
-		ResetMode:         req.ResetMode,
-		DryRun:            req.DryRun,
-		Partitions:        parts,
-	}
-	if req.ResetMode == ModeDatetime {
-		res.ResetDatetime = req.ResetDatetime
-	}
+	res := newResult(req, parts)
 	if group != nil {
 		res.GroupState = group.State
 	}
@@ -104,22 +97,11 @@ func (s *Service) Reset(ctx context.Context, req validate.Request) (Result, erro
 		return res, nil
 	}
 
-	call := ResetCall{
-		SubscribeID:       req.SubscribeID,
-		TopicName:         req.TopicName,
-		ConsumerGroupName: req.ConsumerGroupName,
-		PartitionNos:      partitionNos(parts),
-		ResetMode:         req.ResetMode,
-		ResetDatetime:     res.ResetDatetime,
-	}
-	// Repeating this call is safe, be it the port's retry after a network failure or a 5xx or SCF's retry of a
-	// failed invocation: docs/RELIABILITY.md (Idempotency) says why.
-	rid, err := s.dts.ResetConsumerGroupOffset(ctx, req.Region, call)
+	rid, err := s.execute(ctx, req, partitionNos(parts))
 	if err != nil {
-		return Result{}, portError("ResetConsumerGroupOffset", err)
+		return Result{}, err
 	}
 	res.RequestID = rid
-	s.debug(ctx, "reset accepted", req, slog.String("request_id", rid))
 	if !s.opts.Verify {
 		return res, nil
 	}

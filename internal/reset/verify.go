@@ -81,7 +81,7 @@ func applied(mode string, parts []PartitionResult, g *Group) bool {
 	got := make([]int64, len(parts))
 	for i, p := range parts {
 		off, ok := committedOffset(g.Partitions, p.PartitionNo)
-		if !ok || !atTarget(mode, g.State, off, p.TargetOffset) {
+		if !ok || !atTarget(mode, g.State, off, *p.TargetOffset) {
 			return false
 		}
 		got[i] = off
@@ -122,9 +122,9 @@ func notApplied(req validate.Request, requestID string, parts []PartitionResult,
 		states, state = g.Partitions, g.State
 	}
 	for _, p := range parts {
-		c := PartitionCheck{PartitionNo: p.PartitionNo, TargetOffset: p.TargetOffset}
+		c := PartitionCheck{PartitionNo: p.PartitionNo, TargetOffset: *p.TargetOffset}
 		if off, ok := committedOffset(states, p.PartitionNo); ok {
-			if atTarget(req.ResetMode, state, off, p.TargetOffset) {
+			if atTarget(req.ResetMode, state, off, *p.TargetOffset) {
 				continue
 			}
 			c.Offset = &off
