@@ -31,7 +31,7 @@ func TestCredentialsRaceBetweenConcurrentInvocations(t *testing.T) {
 	}
 	cfg := emulator.DemoConfig()
 	cfg.Credentials = sets
-	d := testkit.StartDTS(t, &cfg)
+	d := testkit.StartDTS(t, &cfg, emulator.Options{})
 	d.Produce(t, testkit.Topic, partitions, nRecords)
 	commitAll(t, d, committedAt)
 	f := startFunction(t, d, credentials("AKIDunknownAtStart", staleKey, staleToken))

@@ -70,7 +70,7 @@ func startDTS(t *testing.T) *testkit.DTS {
 	t.Helper()
 	cfg := emulator.DemoConfig()
 	cfg.Credentials[0].Token = sessionToken
-	d := testkit.StartDTS(t, &cfg)
+	d := testkit.StartDTS(t, &cfg, emulator.Options{})
 	d.Produce(t, testkit.Topic, partitions, nRecords)
 	commitAll(t, d, committedAt)
 	return d
@@ -109,7 +109,7 @@ func startFunction(t *testing.T, d *testkit.DTS, procEnv map[string]string) *fun
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*scflocal.StartTimeout)
 	defer cancel()
-	p, err := scflocal.Start(ctx, fnBin, scflocal.SCFEnv("dtsreset-e2e", d.Region, vars))
+	p, err := scflocal.Start(ctx, fnBin, scflocal.SCFEnv("dtsreset-e2e", d.Region, vars), scflocal.Options{})
 	if err != nil {
 		t.Fatalf("start %s: %v", fnBin, err)
 	}

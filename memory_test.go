@@ -32,7 +32,7 @@ func TestLargeSubscriptionPeakRSS(t *testing.T) {
 		"TENCENTCLOUD_SECRETID": "AKIDmemory", "TENCENTCLOUD_SECRETKEY": "memory-secret-key", "LOG_LEVEL": "warn"}
 	ctx, cancel := context.WithTimeout(t.Context(), 2*scflocal.StartTimeout)
 	defer cancel()
-	p, err := scflocal.Start(ctx, fnBin, scflocal.SCFEnv("dtsreset-e2e", "ap-guangzhou", env))
+	p, err := scflocal.Start(ctx, fnBin, scflocal.SCFEnv("dtsreset-e2e", "ap-guangzhou", env), scflocal.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -146,7 +146,7 @@ func BenchmarkInvokeEmulator(b *testing.B) {
 	if testing.Short() {
 		b.Skip("starts the emulator and its Kafka")
 	}
-	d := testkit.StartDTS(b, nil, emulator.WithoutRateLimit())
+	d := testkit.StartDTS(b, nil, emulator.Options{NoRateLimit: true})
 	for k, v := range d.Env() {
 		b.Setenv(k, v)
 	}

@@ -115,7 +115,7 @@ func newSecretStack(t *testing.T, envKey string) (*Handler, *testkit.DTS, *bytes
 	t.Helper()
 	cfg := emulator.DemoConfig()
 	cfg.Credentials = []emulator.Credential{{SecretID: secretID, SecretKey: secretKey, Token: sessionToken}}
-	d := testkit.StartDTS(t, &cfg)
+	d := testkit.StartDTS(t, &cfg, emulator.Options{})
 	d.SetEnv(t)
 	if envKey != "" {
 		t.Setenv(dts.EnvSCFSecretKey, envKey)

@@ -15,6 +15,7 @@ import (
 	"github.com/tencentyun/scf-go-lib/functioncontext"
 
 	"dtsreset/internal/dts"
+	"dtsreset/internal/emulator"
 	"dtsreset/internal/reset"
 	"dtsreset/internal/testkit"
 )
@@ -23,7 +24,7 @@ import (
 // the bearer token of the events/ fixtures and the golden clock.
 func newStack(t *testing.T) (*Handler, *testkit.DTS, *bytes.Buffer) {
 	t.Helper()
-	d := testkit.StartDTS(t, nil)
+	d := testkit.StartDTS(t, nil, emulator.Options{})
 	d.SetEnv(t)
 	client, err := dts.NewClient(dts.Options{Region: d.Region, Endpoint: d.URL})
 	if err != nil {

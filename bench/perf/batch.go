@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"dtsreset/internal/emulator"
 	"dtsreset/internal/scflocal"
 )
 
@@ -39,12 +40,12 @@ func runBatch(args []string) error {
 	fs.Parse(args)
 
 	ctx := context.Background()
-	d, err := startDTS(ctx) // the emulator's limit on: 20 requests/s per action
+	d, err := startDTS(ctx, emulator.Options{}) // the emulator's limit on: 20 requests/s per action
 	if err != nil {
 		return err
 	}
 	defer d.close()
-	p, err := scflocal.Start(ctx, *bin, scflocal.SCFEnv("dtsreset", d.cfg.Region, d.env(nil)))
+	p, err := scflocal.Start(ctx, *bin, scflocal.SCFEnv("dtsreset", d.cfg.Region, d.env(nil)), scflocal.Options{})
 	if err != nil {
 		return err
 	}

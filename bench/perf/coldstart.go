@@ -57,7 +57,7 @@ func runColdStart(args []string) error {
 	}
 	ctx := context.Background()
 	// No emulator limit: 30 starts in a few hundred ms would otherwise meet the API's 20/s.
-	d, err := startDTS(ctx, emulator.WithoutRateLimit())
+	d, err := startDTS(ctx, emulator.Options{NoRateLimit: true})
 	if err != nil {
 		return err
 	}

@@ -36,9 +36,9 @@ type dts struct {
 
 // startDTS starts the emulator with the demo configuration on 127.0.0.1, with 10 records in each partition so
 // that earliest and latest resets move the offsets.
-func startDTS(ctx context.Context, opts ...emulator.Option) (*dts, error) {
+func startDTS(ctx context.Context, o emulator.Options) (*dts, error) {
 	cfg := emulator.DemoConfig()
-	emu, err := emulator.New(ctx, cfg, opts...)
+	emu, err := emulator.New(ctx, cfg, o)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: %w", err)
 	}

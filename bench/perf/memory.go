@@ -50,7 +50,7 @@ func runMemory(args []string) error {
 		"TENCENTCLOUD_SECRETKEY": "memory-secret-key", "TENCENTCLOUD_SESSIONTOKEN": "memory-token", "LOG_LEVEL": "warn",
 	}
 	ctx := context.Background()
-	p, err := scflocal.Start(ctx, *bin, scflocal.SCFEnv("dtsreset", "ap-guangzhou", env))
+	p, err := scflocal.Start(ctx, *bin, scflocal.SCFEnv("dtsreset", "ap-guangzhou", env), scflocal.Options{})
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func runWarm(args []string) error {
 	fs.Parse(args)
 
 	ctx := context.Background()
-	d, err := startDTS(ctx, emulator.WithoutRateLimit())
+	d, err := startDTS(ctx, emulator.Options{NoRateLimit: true})
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func runWarm(args []string) error {
 	on := map[string]string{"RESET_PRECHECK": "true", "RESET_VERIFY": "true"}
 	off := map[string]string{"RESET_PRECHECK": "false", "RESET_VERIFY": "false"}
 
-	p, err := scflocal.Start(ctx, *bin, scflocal.SCFEnv("dtsreset", d.cfg.Region, d.env(on)))
+	p, err := scflocal.Start(ctx, *bin, scflocal.SCFEnv("dtsreset", d.cfg.Region, d.env(on)), scflocal.Options{})
 	if err != nil {
 		return err
 	}
@@ -104,7 +104,7 @@ func runWarm(args []string) error {
 	res.Unpaced.RSSKiB = res.On.RSSKiB
 	p.Close()
 
-	p2, err := scflocal.Start(ctx, *bin, scflocal.SCFEnv("dtsreset", d.cfg.Region, d.env(off)))
+	p2, err := scflocal.Start(ctx, *bin, scflocal.SCFEnv("dtsreset", d.cfg.Region, d.env(off)), scflocal.Options{})
 	if err != nil {
 		return err
 	}

@@ -132,11 +132,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 func start(ctx context.Context, cfg emulator.Config, f flags) (*emulator.Emulator, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	opts := []emulator.Option{emulator.WithKafkaAddr(f.kafkaAddr)}
-	if f.dataDir != "" {
-		opts = append(opts, emulator.WithDataDir(f.dataDir))
-	}
-	emu, err := emulator.New(ctx, cfg, opts...)
+	emu, err := emulator.New(ctx, cfg, emulator.Options{KafkaAddr: f.kafkaAddr, DataDir: f.dataDir})
 	if err != nil {
 		return nil, err
 	}

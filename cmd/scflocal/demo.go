@@ -110,7 +110,7 @@ func (d *demoRun) setup(ctx context.Context, bin string, verbose bool) error {
 		return fmt.Errorf("%w (run `make build` first, or pass -bin)", err)
 	}
 	cfg := emulator.DemoConfig()
-	emu, err := emulator.New(ctx, cfg)
+	emu, err := emulator.New(ctx, cfg, emulator.Options{})
 	if err != nil {
 		return fmt.Errorf("emulator: %w", err)
 	}
@@ -131,15 +131,15 @@ func (d *demoRun) setup(ctx context.Context, bin string, verbose bool) error {
 
 	// The process gets its configuration; the credentials arrive with each invocation, as SCF hands the
 	// execution role's refreshed ones to a running instance.
-	var opts []scflocal.Option
+	var opts scflocal.Options
 	if verbose {
-		opts = append(opts, scflocal.WithLogWriter(d.errw))
+		opts.LogWriter = d.errw
 	}
 	env := scflocal.SCFEnv("dtsreset", d.region, map[string]string{
 		"DTS_ENDPOINT":    endpoint,
 		"RESET_API_TOKEN": demoToken,
 	})
-	if d.fn, err = scflocal.Start(ctx, bin, env, opts...); err != nil {
+	if d.fn, err = scflocal.Start(ctx, bin, env, opts); err != nil {
 		if errors.Is(err, syscall.ENOEXEC) {
 			err = fmt.Errorf("%w\n`make build` writes a linux/amd64 binary for SCF; on this %s/%s machine build one for it "+
 				"(go build -o bin/main-local .) and pass -bin bin/main-local", err, runtime.GOOS, runtime.GOARCH)

@@ -91,13 +91,13 @@ func (c *common) load() error {
 }
 
 func (c *common) starter(stderr io.Writer) func(context.Context) (*scflocal.Process, error) {
-	var opts []scflocal.Option
+	var opts scflocal.Options
 	if !c.quiet {
-		opts = append(opts, scflocal.WithLogWriter(stderr))
+		opts.LogWriter = stderr
 	}
 	env := scflocal.SCFEnv(c.name, c.region, c.env)
 	return func(ctx context.Context) (*scflocal.Process, error) {
-		return scflocal.Start(ctx, c.bin, env, opts...)
+		return scflocal.Start(ctx, c.bin, env, opts)
 	}
 }
 
@@ -272,9 +272,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "scflocal serve: %v\n", err)
 		return 2
 	}
-	g := scflocal.NewGateway(c.starter(stderr), append(opts, scflocal.WithTimeout(c.timeout),
-		scflocal.WithEnv(func() map[string]string { return c.env }),
-		scflocal.WithFunction(c.name, c.region), scflocal.WithAccessLog(stderr))...)
+	opts.Timeout, opts.FunctionName, opts.Region, opts.AccessLog = c.timeout, c.name, c.region, stderr
+	opts.Env = func() map[string]string { return c.env }
+	g := scflocal.NewGateway(c.starter(stderr), opts)
 	defer g.Close()
 	if err := g.Warm(ctx); err != nil {
 		fmt.Fprintf(stderr, "scflocal serve: %v\n", err)
@@ -306,24 +306,25 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // gatewayOptions reads serve's -trigger and -route.
-func gatewayOptions(trigger, route string) ([]scflocal.GatewayOption, error) {
-	var opts []scflocal.GatewayOption
+func gatewayOptions(trigger, route string) (scflocal.GatewayOptions, error) {
+	var opts scflocal.GatewayOptions
 	switch trigger {
 	case "url":
-		opts = append(opts, scflocal.WithTrigger(scflocal.FunctionURL))
+		opts.Trigger = scflocal.FunctionURL
 	case "apigw":
-		opts = append(opts, scflocal.WithTrigger(scflocal.APIGateway))
+		opts.Trigger = scflocal.APIGateway
 	default:
-		return nil, fmt.Errorf("-trigger %q: want url or apigw", trigger)
+		return opts, fmt.Errorf("-trigger %q: want url or apigw", trigger)
 	}
 	if strings.EqualFold(route, "any") {
 		return opts, nil
 	}
 	method, path, ok := strings.Cut(strings.TrimSpace(route), " ")
 	if path = strings.TrimSpace(path); !ok || method == "" || !strings.HasPrefix(path, "/") {
-		return nil, fmt.Errorf(`-route %q: want "METHOD /path", such as "POST /reset", or "any"`, route)
+		return opts, fmt.Errorf(`-route %q: want "METHOD /path", such as "POST /reset", or "any"`, route)
 	}
-	return append(opts, scflocal.WithRoute(strings.ToUpper(method), path)), nil
+	opts.Route = &scflocal.Route{Method: strings.ToUpper(method), Path: path}
+	return opts, nil
 }
 
 // newFlagSet is a subcommand's flag set: errors and -h go to stderr, and -h lists its flags under its

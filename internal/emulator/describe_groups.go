@@ -141,7 +141,7 @@ func (e *Emulator) groupInfo(r *request, sub *Subscription, g dtsGroup, full str
 		}
 	}
 	times := e.recordTimes(r.ctx, sub.TopicName, lagging)
-	now := e.opts.now()
+	now := e.opts.Now()
 	for _, p := range k.parts {
 		ps := partitionState{PartitionNo: int64(p), ConsumerGroupOffset: -1}
 		if at, ok := commits[p]; ok {

@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -40,7 +41,7 @@ const maxBody = 1 << 20
 // Emulator is the DTS API (ServeHTTP) over an in-process Kafka cluster (KafkaAddrs).
 type Emulator struct {
 	cfg     Config
-	opts    options
+	opts    Options
 	cluster *kfake.Cluster
 	kcl     *kgo.Client
 	adm     *kadm.Client
@@ -61,59 +62,46 @@ type activeFault struct {
 	left int // requests left when Times > 0
 }
 
-type options struct {
-	kafkaAddr string
-	dataDir   string
-	now       func() time.Time
-	signNow   func() time.Time // nil: now
-	noLimit   bool
+// Options tune New. The zero value is usable: Kafka on a free port of 127.0.0.1, nothing persisted,
+// time.Now for DTS's clock and the signatures, the configured rate limit.
+type Options struct {
+	// KafkaAddr is the Kafka listener, host:port with port 0 for any free port; "" means "127.0.0.1:0".
+	KafkaAddr string
+	// DataDir, when set, persists the Kafka data (records, committed offsets) and the DTS group list under it,
+	// and reloads them on start. A reloaded topic with fewer partitions than its subscription's Partitions is
+	// grown; one with more makes New fail with a *ConfigError naming Subscriptions[i].Partitions.
+	DataDir string
+	// Now is DTS's clock: which checkpoints exist, what retention has dropped, Latency, the groups'
+	// CreatedAt/UpdatedAt, the rate limit's window and, unless SignatureNow is set, the signature timestamps.
+	// nil means time.Now.
+	Now func() time.Time
+	// SignatureNow is the clock the TC3 signature timestamps are checked against, when it must differ from
+	// Now: a test that pins DTS's world to a fixed date while a real SDK signs with the real time. nil: Now.
+	SignatureNow func() time.Time
+	// NoRateLimit disables the per-action rate limit whatever the configuration says.
+	NoRateLimit bool
 }
-
-// Option configures New.
-type Option func(*options)
-
-// WithKafkaAddr sets the Kafka listener, host:port with port 0 for any free port. Default "127.0.0.1:0".
-func WithKafkaAddr(addr string) Option { return func(o *options) { o.kafkaAddr = addr } }
-
-// WithDataDir persists the Kafka data (records, committed offsets) and the DTS group list under dir, and
-// reloads them on start. A reloaded topic with fewer partitions than its subscription's Partitions is grown;
-// one with more makes New fail with a *ConfigError naming Subscriptions[i].Partitions. Default: nothing
-// persists.
-func WithDataDir(dir string) Option { return func(o *options) { o.dataDir = dir } }
-
-// WithClock sets DTS's clock: which checkpoints exist, what retention has dropped, Latency, the groups'
-// CreatedAt/UpdatedAt, the rate limit's window and, unless WithSignatureClock says otherwise, the signature
-// timestamps. Default time.Now.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
-
-// WithSignatureClock sets the clock the TC3 signature timestamps are checked against, when it must differ
-// from WithClock's: a test that pins DTS's world to a fixed date while a real SDK signs with the real time.
-// Default: the WithClock clock.
-func WithSignatureClock(now func() time.Time) Option { return func(o *options) { o.signNow = now } }
-
-// WithoutRateLimit disables the per-action rate limit whatever the configuration says.
-func WithoutRateLimit() Option { return func(o *options) { o.noLimit = true } }
 
 // New validates cfg, starts the Kafka cluster with one topic per subscription, its users and ACLs, and returns
 // the emulator. ctx bounds the start-up only.
-func New(ctx context.Context, cfg Config, opts ...Option) (*Emulator, error) {
+func New(ctx context.Context, cfg Config, o Options) (*Emulator, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	o := options{kafkaAddr: "127.0.0.1:0", now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
+	o.KafkaAddr = cmp.Or(o.KafkaAddr, "127.0.0.1:0")
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	if o.signNow == nil {
-		o.signNow = o.now
+	if o.SignatureNow == nil {
+		o.SignatureNow = o.Now
 	}
 	kopts, err := kafkaOpts(cfg, o)
 	if err != nil {
 		return nil, err
 	}
 	st := memStore()
-	if o.dataDir != "" {
-		if st, err = openDataDir(o.dataDir); err != nil {
+	if o.DataDir != "" {
+		if st, err = openDataDir(o.DataDir); err != nil {
 			return nil, err
 		}
 	}
@@ -144,14 +132,14 @@ func New(ctx context.Context, cfg Config, opts ...Option) (*Emulator, error) {
 
 // kafkaOpts are the kfake options of cfg: one broker on the asked address, SASL with the superuser and every
 // configured account (SCRAM-SHA-512 and PLAIN), ACLs enforced, and the data directory.
-func kafkaOpts(cfg Config, o options) ([]kfake.Opt, error) {
-	host, portStr, err := net.SplitHostPort(o.kafkaAddr)
+func kafkaOpts(cfg Config, o Options) ([]kfake.Opt, error) {
+	host, portStr, err := net.SplitHostPort(o.KafkaAddr)
 	if err != nil {
-		return nil, fmt.Errorf("emulator: kafka address %q: %w", o.kafkaAddr, err)
+		return nil, fmt.Errorf("emulator: kafka address %q: %w", o.KafkaAddr, err)
 	}
 	port, err := strconv.Atoi(portStr)
 	if err != nil || port < 0 || port > 65535 {
-		return nil, fmt.Errorf("emulator: kafka address %q: bad port", o.kafkaAddr)
+		return nil, fmt.Errorf("emulator: kafka address %q: bad port", o.KafkaAddr)
 	}
 	su := cfg.Superuser()
 	kopts := []kfake.Opt{
@@ -174,8 +162,8 @@ func kafkaOpts(cfg Config, o options) ([]kfake.Opt, error) {
 	for user, pass := range configuredAccounts(cfg) {
 		kopts = append(kopts, kfake.User(mechSCRAM512, user, pass), kfake.User(mechPlain, user, pass))
 	}
-	if o.dataDir != "" {
-		kopts = append(kopts, kfake.DataDir(filepath.Join(o.dataDir, "kafka")))
+	if o.DataDir != "" {
+		kopts = append(kopts, kfake.DataDir(filepath.Join(o.DataDir, "kafka")))
 	}
 	return kopts, nil
 }
@@ -205,7 +193,7 @@ func (e *Emulator) start(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := e.store.seed(e.cfg, e.opts.now()); err != nil {
+	if err := e.store.seed(e.cfg, e.opts.Now()); err != nil {
 		return err
 	}
 	return e.reconcileAccounts(ctx)
@@ -230,7 +218,7 @@ func (e *Emulator) ensureTopic(ctx context.Context, i int, s Subscription) error
 		case have > s.Partitions:
 			return cfgErr(fmt.Sprintf("Subscriptions[%d].Partitions", i),
 				"the topic %s already has %d partitions in the data directory %s, more than the %d configured; Kafka cannot remove partitions: configure at least %d or use another data directory",
-				s.TopicName, have, e.opts.dataDir, s.Partitions, have)
+				s.TopicName, have, e.opts.DataDir, s.Partitions, have)
 		case have < s.Partitions:
 			resps, err := e.adm.UpdatePartitions(ctx, s.Partitions, s.TopicName)
 			if err == nil {
@@ -316,10 +304,10 @@ func (e *Emulator) takeFault(action string) *Fault {
 // second, about twice what DTS allows.
 func (e *Emulator) allow(action string) bool {
 	limit := e.rateLimit()
-	if limit < 0 || e.opts.noLimit {
+	if limit < 0 || e.opts.NoRateLimit {
 		return true
 	}
-	now := e.opts.now()
+	now := e.opts.Now()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	w, ok := e.windows[action]
@@ -419,7 +407,7 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request, action string) 
 	if len(body) > maxBody {
 		return nil, errorf("InvalidParameter", "the request body is larger than %d bytes", maxBody)
 	}
-	if _, err := tc3.Verify(r, body, Service, e.lookup, e.opts.signNow()); err != nil {
+	if _, err := tc3.Verify(r, body, Service, e.lookup, e.opts.SignatureNow()); err != nil {
 		var te *tc3.Error
 		if errors.As(err, &te) {
 			return nil, &apiError{Code: te.Code, Message: te.Message}

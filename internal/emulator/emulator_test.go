@@ -28,7 +28,7 @@ func resetParams(mode, datetime string, partitions ...any) map[string]any {
 // reports Stable with its assignment and silently ignores resets; once the consumer leaves, the group is
 // Empty, resets commit the right offsets, and the next consumer starts exactly there.
 func TestResetFollowsKafkaGroupState(t *testing.T) {
-	env := newTestEmulator(t)
+	env := newTestEmulator(t, emulator.Options{})
 	produce(t, env, 3, 5)
 
 	g := env.describeGroup(t, demoGroup)
@@ -112,7 +112,7 @@ func TestResetFollowsKafkaGroupState(t *testing.T) {
 }
 
 func TestDescribeOffsetByTime(t *testing.T) {
-	env := newTestEmulator(t)
+	env := newTestEmulator(t, emulator.Options{})
 	produce(t, env, 3, 5)
 	tests := []struct {
 		time string
@@ -143,7 +143,7 @@ func TestDescribeOffsetByTime(t *testing.T) {
 // TestTimeBeforeEpoch: a valid time before 1970 is before every record, so both actions that read the
 // timestamp index answer the oldest offsets. The log start is moved past 0 so "oldest" is not a literal 0.
 func TestTimeBeforeEpoch(t *testing.T) {
-	env := newTestEmulator(t)
+	env := newTestEmulator(t, emulator.Options{})
 	produce(t, env, 3, 5)
 	const start = 2
 	deleteRecordsBefore(t, env, 3, start)
@@ -185,7 +185,7 @@ func TestTimeBeforeEpoch(t *testing.T) {
 }
 
 func TestDescribeSubscribeDetail(t *testing.T) {
-	env := newTestEmulator(t)
+	env := newTestEmulator(t, emulator.Options{})
 	var resp map[string]any
 	env.mustCall(t, "DescribeSubscribeDetail", map[string]any{"SubscribeId": emulator.DemoSubscribeID}, &resp)
 	want := map[string]any{"SubscribeId": emulator.DemoSubscribeID, "Region": "ap-guangzhou", "Topic": emulator.DemoTopicName,
@@ -205,7 +205,7 @@ func TestDescribeSubscribeDetail(t *testing.T) {
 // TestConsumerGroupsPagingAndLifecycle fills the subscription to DTS's limit of 10 groups, pages through them
 // in creation order, refuses the 11th, and deletes one (with a BackendJobId, as the API allows) to make room.
 func TestConsumerGroupsPagingAndLifecycle(t *testing.T) {
-	env := newTestEmulator(t)
+	env := newTestEmulator(t, emulator.Options{})
 	create := func(name string) error {
 		return env.call(t, "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID,
 			"ConsumerGroupName": name, "AccountName": "acct", "Password": "pass1234", "Description": "d"}, nil)
@@ -256,7 +256,7 @@ func TestConsumerGroupsPagingAndLifecycle(t *testing.T) {
 }
 
 func TestErrors(t *testing.T) {
-	env := newTestEmulator(t)
+	env := newTestEmulator(t, emulator.Options{})
 	with := func(k string, v any) map[string]any {
 		p := resetParams("earliest", "", 0)
 		if v == nil {
@@ -380,7 +380,7 @@ func TestRateLimit(t *testing.T) {
 			cfg.RateLimitPerSecond = tt.limit
 			base := time.Now()
 			clock := &fakeClock{t: base}
-			env := newTestEmulatorWith(t, cfg, emulator.WithClock(clock.now))
+			env := newTestEmulatorWith(t, cfg, emulator.Options{Now: clock.now})
 			calls := 0
 			for _, st := range tt.steps {
 				clock.set(base.Add(st.at))
@@ -408,7 +408,7 @@ func TestRateLimit(t *testing.T) {
 		cfg := emulator.DemoConfig()
 		cfg.RateLimitPerSecond = 3
 		clock := &fakeClock{t: time.Now()}
-		env := newTestEmulatorWith(t, cfg, emulator.WithClock(clock.now))
+		env := newTestEmulatorWith(t, cfg, emulator.Options{Now: clock.now})
 		for i := 0; i < 4; i++ {
 			if got, want := env.admitted(t), i < 3; got != want {
 				t.Errorf("DescribeSubscribeDetail %d: admitted %v, want %v", i, got, want)
@@ -463,7 +463,7 @@ func TestRateLimitWindows(t *testing.T) {
 			cfg.RateLimitPerSecond = limit
 			base := time.Now()
 			clock := &fakeClock{t: base}
-			env := newTestEmulatorWith(t, cfg, emulator.WithClock(clock.now))
+			env := newTestEmulatorWith(t, cfg, emulator.Options{Now: clock.now})
 			var admitted []time.Duration
 			for _, at := range tt.times {
 				clock.set(base.Add(at))
@@ -506,7 +506,7 @@ func TestFaults(t *testing.T) {
 	detail := map[string]any{"SubscribeId": emulator.DemoSubscribeID}
 
 	t.Run("code, Times 2", func(t *testing.T) {
-		env := newTestEmulator(t)
+		env := newTestEmulator(t, emulator.Options{})
 		env.emu.InjectFault(emulator.Fault{Action: "DescribeSubscribeDetail", Code: "InternalError", Message: "boom", Times: 2})
 		for i := 0; i < 2; i++ {
 			if got := codeOf(env.call(t, "DescribeSubscribeDetail", detail, nil)); got != "InternalError" {
@@ -520,7 +520,7 @@ func TestFaults(t *testing.T) {
 	t.Run("drop, any action, from config", func(t *testing.T) {
 		cfg := emulator.DemoConfig()
 		cfg.Faults = []emulator.Fault{{Action: "*", Drop: true, Times: 1}}
-		env := newTestEmulatorWith(t, cfg, emulator.WithoutRateLimit())
+		env := newTestEmulatorWith(t, cfg, emulator.Options{NoRateLimit: true})
 		if got := codeOf(env.call(t, "DescribeOffsetByTime", byTimeNow, nil)); got != "ClientError.NetworkError" {
 			t.Errorf("got %s, want ClientError.NetworkError", got)
 		}
@@ -531,7 +531,7 @@ func TestFaults(t *testing.T) {
 	})
 
 	t.Run("forever", func(t *testing.T) {
-		env := newTestEmulator(t)
+		env := newTestEmulator(t, emulator.Options{})
 		env.emu.InjectFault(emulator.Fault{Action: "DescribeSubscribeDetail", Code: "RequestLimitExceeded"})
 		for i := 0; i < 3; i++ {
 			if got := codeOf(env.call(t, "DescribeSubscribeDetail", detail, nil)); got != "RequestLimitExceeded" {
@@ -541,7 +541,7 @@ func TestFaults(t *testing.T) {
 	})
 
 	t.Run("delay stops with the caller", func(t *testing.T) {
-		env := newTestEmulator(t)
+		env := newTestEmulator(t, emulator.Options{})
 		env.emu.InjectFault(emulator.Fault{Action: "DescribeSubscribeDetail", DelayMs: 600000, Times: 1})
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 		defer cancel()
@@ -561,7 +561,7 @@ func TestFaults(t *testing.T) {
 	})
 
 	t.Run("delay then the action runs", func(t *testing.T) {
-		env := newTestEmulator(t)
+		env := newTestEmulator(t, emulator.Options{})
 		env.emu.InjectFault(emulator.Fault{Action: "ResetConsumerGroupOffset", DelayMs: 20, Times: 1})
 		produce(t, env, 3, 5)
 		env.mustCall(t, "ResetConsumerGroupOffset", resetParams("latest", "", 0), nil)
@@ -574,7 +574,7 @@ func TestFaults(t *testing.T) {
 		if testing.Short() {
 			t.Skip("waits out a 5 s delay")
 		}
-		env := newTestEmulator(t)
+		env := newTestEmulator(t, emulator.Options{})
 		produce(t, env, 3, 5)
 		// The delay must outlast the consumer's join; 5 s is ample for a local kfake group.
 		env.emu.InjectFault(emulator.Fault{Action: "ResetConsumerGroupOffset", DelayMs: 5000, Times: 1})
@@ -603,7 +603,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 
-	first := newTestEmulator(t, emulator.WithDataDir(dir))
+	first := newTestEmulator(t, emulator.Options{DataDir: dir})
 	produce(t, first, 3, 5)
 	first.mustCall(t, "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID,
 		"ConsumerGroupName": "g2", "AccountName": "acct2", "Password": "pass1234"}, nil)
@@ -612,7 +612,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	emu, err := emulator.New(ctx, emulator.DemoConfig(), emulator.WithDataDir(dir), emulator.WithoutRateLimit())
+	emu, err := emulator.New(ctx, emulator.DemoConfig(), emulator.Options{DataDir: dir, NoRateLimit: true})
 	if err != nil {
 		t.Fatalf("restart: %v", err)
 	}
@@ -661,7 +661,7 @@ func TestPartitionsAcrossRestart(t *testing.T) {
 			cfg.Subscriptions[0].Partitions = tt.partitions
 			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer cancel()
-			emu, err := emulator.New(ctx, cfg, emulator.WithDataDir(dir), emulator.WithoutRateLimit())
+			emu, err := emulator.New(ctx, cfg, emulator.Options{DataDir: dir, NoRateLimit: true})
 			if tt.wantErr != nil {
 				if err == nil {
 					_ = emu.Close()
@@ -728,7 +728,7 @@ func TestPartitionsAcrossRestart(t *testing.T) {
 // TestResetPartitionsFromKafka: the partitions a reset accepts are Kafka's, so one a Kafka client added
 // after the start is as resettable as the configured ones.
 func TestResetPartitionsFromKafka(t *testing.T) {
-	env := newTestEmulator(t)
+	env := newTestEmulator(t, emulator.Options{})
 	adm, done := admin(t, env)
 	defer done()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

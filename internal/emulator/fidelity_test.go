@@ -57,7 +57,7 @@ func TestDescribeOffsetByTimeCheckpoints(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := emulator.DemoConfig()
 			cfg.CheckpointSeconds = tt.checkpoint
-			env := newTestEmulatorWith(t, cfg, emulator.WithoutRateLimit(), emulator.WithClock(func() time.Time { return t0.Add(27 * time.Second) }))
+			env := newTestEmulatorWith(t, cfg, emulator.Options{NoRateLimit: true, Now: func() time.Time { return t0.Add(27 * time.Second) }})
 			var recs []*kgo.Record
 			for i, d := range stamps {
 				recs = append(recs, &kgo.Record{Topic: emulator.DemoTopicName, Partition: 0, Value: fmt.Appendf(nil, "r%d", i), Timestamp: t0.Add(d * time.Second)})
@@ -78,7 +78,7 @@ func TestDescribeOffsetByTimeCheckpoints(t *testing.T) {
 // TestDatetimeResetReplaysRecordsSinceTheCheckpoint: after a reset to a time between two checkpoints, a
 // consumer reads the records written between the earlier checkpoint and that time again; none is skipped.
 func TestDatetimeResetReplaysRecordsSinceTheCheckpoint(t *testing.T) {
-	env := newTestEmulatorWith(t, emulator.DemoConfig(), emulator.WithoutRateLimit(), emulator.WithClock(func() time.Time { return t0.Add(time.Minute) }))
+	env := newTestEmulatorWith(t, emulator.DemoConfig(), emulator.Options{NoRateLimit: true, Now: func() time.Time { return t0.Add(time.Minute) }})
 	var recs []*kgo.Record
 	for p := int32(0); p < 3; p++ {
 		for i, d := range []time.Duration{4, 12, 16, 30} {
@@ -102,7 +102,7 @@ func TestRetention(t *testing.T) {
 	now := t0.Add(10 * time.Hour)
 	cfg := emulator.DemoConfig()
 	cfg.RetentionHours = 2
-	env := newTestEmulatorWith(t, cfg, emulator.WithoutRateLimit(), emulator.WithClock(func() time.Time { return now }))
+	env := newTestEmulatorWith(t, cfg, emulator.Options{NoRateLimit: true, Now: func() time.Time { return now }})
 	ages := []time.Duration{5 * time.Hour, 3 * time.Hour, 90 * time.Minute, 30 * time.Minute} // offsets 0-3
 	var recs []*kgo.Record
 	for p := int32(0); p < 3; p++ {
@@ -139,7 +139,7 @@ func TestRetention(t *testing.T) {
 // TestGroupDeadUntilConsumed: a group created through the API is Dead with offsets -1 until a consumer of
 // its own account commits; once that consumer left, the group is Empty with its offsets.
 func TestGroupDeadUntilConsumed(t *testing.T) {
-	env := newTestEmulator(t)
+	env := newTestEmulator(t, emulator.Options{})
 	produce(t, env, 3, 4)
 	env.mustCall(t, "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID,
 		"ConsumerGroupName": "g2", "AccountName": "acct2", "Password": "pass2222"}, nil)
@@ -163,7 +163,7 @@ func TestGroupDeadUntilConsumed(t *testing.T) {
 // TestCreateConsumerGroupOneAccountOnePassword: an account is one Kafka user, so a second group may share it
 // only with the same password.
 func TestCreateConsumerGroupOneAccountOnePassword(t *testing.T) {
-	env := newTestEmulator(t)
+	env := newTestEmulator(t, emulator.Options{})
 	create := func(name, password string) error {
 		return env.call(t, "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID,
 			"ConsumerGroupName": name, "AccountName": "acct1", "Password": password}, nil)

@@ -14,7 +14,7 @@ func (e *Emulator) createConsumerGroup(r *request) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := e.opts.now()
+	now := e.opts.Now()
 	g := dtsGroup{
 		SubscribeID: sub.SubscribeID, Name: r.p.str("ConsumerGroupName"), Account: r.p.str("AccountName"),
 		Password: r.p.str("Password"), Description: r.p.str("Description"), CreatedAt: now, UpdatedAt: now,

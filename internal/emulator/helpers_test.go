@@ -31,26 +31,32 @@ type testEnv struct {
 }
 
 // newTestEmulator serves the demo configuration without the rate limit, so polling tests are not throttled.
-func newTestEmulator(t *testing.T, opts ...emulator.Option) *testEnv {
+func newTestEmulator(t *testing.T, o emulator.Options) *testEnv {
 	t.Helper()
-	return newTestEmulatorWith(t, emulator.DemoConfig(), append([]emulator.Option{emulator.WithoutRateLimit()}, opts...)...)
+	o.NoRateLimit = true
+	return newTestEmulatorWith(t, emulator.DemoConfig(), o)
 }
 
 // worldClock is DTS's clock in these tests: it starts an hour after recordBase and runs at real speed, so the
 // records of produce are within retention and before the newest checkpoint. Signatures are checked against
 // the real clock, which the SDK signs with.
-func worldClock() emulator.Option {
+func worldClock() func() time.Time {
 	start := time.Now()
-	return emulator.WithClock(func() time.Time { return recordBase.Add(time.Hour + time.Since(start)) })
+	return func() time.Time { return recordBase.Add(time.Hour + time.Since(start)) }
 }
 
-// newTestEmulatorWith serves cfg on worldClock; opts come after it and may set another clock.
-func newTestEmulatorWith(t *testing.T, cfg emulator.Config, opts ...emulator.Option) *testEnv {
+// newTestEmulatorWith serves cfg with o, on worldClock unless o sets another clock, signatures on the real one.
+func newTestEmulatorWith(t *testing.T, cfg emulator.Config, o emulator.Options) *testEnv {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	opts = append([]emulator.Option{worldClock(), emulator.WithSignatureClock(time.Now)}, opts...)
-	emu, err := emulator.New(ctx, cfg, opts...)
+	if o.Now == nil {
+		o.Now = worldClock()
+	}
+	if o.SignatureNow == nil {
+		o.SignatureNow = time.Now
+	}
+	emu, err := emulator.New(ctx, cfg, o)
 	if err != nil {
 		t.Fatalf("emulator.New: %v", err)
 	}

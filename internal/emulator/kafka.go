@@ -97,7 +97,7 @@ func (e *Emulator) offsetsAfter(ctx context.Context, topic string, millis int64)
 // oldestRetained is DTS's earliest offset: the first record that retention (RetentionHours before now) has
 // not dropped, or the log start when Kafka itself dropped more.
 func (e *Emulator) oldestRetained(ctx context.Context, topic string) (map[int32]int64, error) {
-	horizon := e.opts.now().Add(-time.Duration(e.retentionHours()) * time.Hour)
+	horizon := e.opts.Now().Add(-time.Duration(e.retentionHours()) * time.Hour)
 	start, err := e.startOffsets(ctx, topic)
 	if err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func (e *Emulator) oldestRetained(ctx context.Context, topic string) (map[int32]
 // offsetsAt is what DTS answers for a time: the checkpoint at or before it (see checkpointAt), that is the
 // log end at that moment, no earlier than the oldest retained offset.
 func (e *Emulator) offsetsAt(ctx context.Context, topic string, t time.Time) (map[int32]int64, error) {
-	cp := checkpointAt(t, e.opts.now(), e.checkpointEvery())
+	cp := checkpointAt(t, e.opts.Now(), e.checkpointEvery())
 	at, err := e.offsetsAfter(ctx, topic, cp.UnixMilli())
 	if err != nil {
 		return nil, err

@@ -61,7 +61,7 @@ func (e *Emulator) resetConsumerGroupOffset(r *request) (any, error) {
 		}
 		return nil, internal(err)
 	}
-	if err := e.store.touch(sub.SubscribeID, g.Name, e.opts.now()); err != nil {
+	if err := e.store.touch(sub.SubscribeID, g.Name, e.opts.Now()); err != nil {
 		return nil, internal(err)
 	}
 	return struct{}{}, nil

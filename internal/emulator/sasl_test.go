@@ -21,7 +21,7 @@ import (
 // in with its group's password (SCRAM-SHA-512, PLAIN too) and may read its subscription's topic through its
 // own groups only; nobody else gets in, and only the superuser writes.
 func TestKafkaLogins(t *testing.T) {
-	env := newTestEmulator(t)
+	env := newTestEmulator(t, emulator.Options{})
 	produce(t, env, 3, 2)
 	env.mustCall(t, "CreateConsumerGroup", map[string]any{"SubscribeId": emulator.DemoSubscribeID,
 		"ConsumerGroupName": "g2", "AccountName": "acct2", "Password": "pass2222"}, nil)
@@ -116,7 +116,7 @@ var errRefused = errors.New("refused")
 // and a password changed in the configuration is the one that logs in.
 func TestKafkaAccountsAcrossRestart(t *testing.T) {
 	dir := t.TempDir()
-	first := newTestEmulator(t, emulator.WithDataDir(dir))
+	first := newTestEmulator(t, emulator.Options{DataDir: dir})
 	produce(t, first, 3, 2)
 	for _, g := range []map[string]any{
 		{"SubscribeId": emulator.DemoSubscribeID, "ConsumerGroupName": "g2", "AccountName": "acct2", "Password": "pass2222"},
@@ -135,7 +135,7 @@ func TestKafkaAccountsAcrossRestart(t *testing.T) {
 	// The emulator's own admin client logs in with the new superuser password: it could not, were kfake's
 	// saved users (with the old one) reloaded.
 	cfg.KafkaSuperuser = &emulator.KafkaUser{User: emulator.DemoSuperuser, Password: "changed-admin"}
-	second := newTestEmulatorWith(t, cfg, emulator.WithDataDir(dir), emulator.WithoutRateLimit())
+	second := newTestEmulatorWith(t, cfg, emulator.Options{DataDir: dir, NoRateLimit: true})
 	tests := []struct {
 		name  string
 		login emuclient.Login
@@ -172,7 +172,7 @@ func TestKafkaAccountsAcrossRestart(t *testing.T) {
 // only and says so, and librdkafka (kcat) then never starts SASL. The emulator advertises 0-1 (librdkafka
 // sends v1) and leaves every other key as kfake has it.
 func TestApiVersionsAdvertisesSaslHandshakeV0(t *testing.T) {
-	env := newTestEmulator(t)
+	env := newTestEmulator(t, emulator.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cl, err := emuclient.Client(env.emu.KafkaAddrs(), superuser)
@@ -209,7 +209,7 @@ func TestKafkaACLsReconciledOnStart(t *testing.T) {
 	cfg := emulator.DemoConfig()
 	cfg.Subscriptions = append(cfg.Subscriptions, emulator.Subscription{SubscribeID: "subs-other", TopicName: "topic-other", Partitions: 1,
 		ConsumerGroups: []emulator.ConsumerGroup{{ConsumerGroupName: "o1", AccountName: "oacct", Password: "opass123"}}})
-	first := newTestEmulatorWith(t, cfg, emulator.WithDataDir(dir), emulator.WithoutRateLimit())
+	first := newTestEmulatorWith(t, cfg, emulator.Options{DataDir: dir, NoRateLimit: true})
 	adm, done := admin(t, first)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -238,7 +238,7 @@ func TestKafkaACLsReconciledOnStart(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	second := newTestEmulatorWith(t, emulator.DemoConfig(), emulator.WithDataDir(dir), emulator.WithoutRateLimit())
+	second := newTestEmulatorWith(t, emulator.DemoConfig(), emulator.Options{DataDir: dir, NoRateLimit: true})
 	if err := write(second); !errors.Is(err, kerr.TopicAuthorizationFailed) {
 		t.Errorf("write after the restart: got %v, want TOPIC_AUTHORIZATION_FAILED", err)
 	}

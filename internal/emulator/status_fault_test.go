@@ -51,7 +51,7 @@ func TestStatusFault(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			env := newTestEmulator(t)
+			env := newTestEmulator(t, emulator.Options{})
 			rec := &recorder{}
 			env.client.WithHttpTransport(rec)
 			f := tt.fault
@@ -83,7 +83,7 @@ func TestStatusFault(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		env := newTestEmulatorWith(t, cfg, emulator.WithoutRateLimit())
+		env := newTestEmulatorWith(t, cfg, emulator.Options{NoRateLimit: true})
 		for _, action := range []string{"DescribeSubscribeDetail", "DescribeOffsetByTime", "DescribeSubscribeDetail"} {
 			if got := codeOf(env.call(t, action, detail, nil)); got != "ClientError.ParseJsonError" {
 				t.Errorf("%s: got %s, want ClientError.ParseJsonError", action, got)

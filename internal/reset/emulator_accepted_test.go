@@ -48,7 +48,7 @@ func TestThrottledVerifyAfterAcceptedResetIs504Emulator(t *testing.T) {
 // poll could only go after the invocation deadline: the limiter refuses it (KindThrottled inside the client),
 // and the reply must still be 504 with the reset's RequestId.
 func TestOwnLimiterStopsVerifyAfterAcceptedResetIs504(t *testing.T) {
-	d := testkit.StartDTS(t, nil)
+	d := testkit.StartDTS(t, nil, emulator.Options{})
 	d.SetEnv(t)
 	seeded(t, d)
 	c, err := dts.NewClient(dts.Options{Region: d.Region, Endpoint: d.URL})

@@ -58,7 +58,7 @@ const (
 // it through the real DTS client, precheck and verify on as the configuration defaults them.
 func newEmuService(t *testing.T, cfg *emulator.Config, opts reset.Options) (*reset.Service, *testkit.DTS) {
 	t.Helper()
-	d := testkit.StartDTS(t, cfg)
+	d := testkit.StartDTS(t, cfg, emulator.Options{})
 	d.SetEnv(t)
 	c, err := dts.NewClient(dts.Options{Region: d.Region, Endpoint: d.URL})
 	if err != nil {

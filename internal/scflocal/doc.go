@@ -12,6 +12,6 @@
 //
 // Process (Start, Invoke) is that runtime side. Gateway is a local HTTP trigger in front of it: each HTTP
 // request becomes a Function URL or an API Gateway event, and the function's integration response becomes
-// the HTTP response; WithRoute limits it to one method and path, as a deployed trigger is called. The
+// the HTTP response; GatewayOptions.Route limits it to one method and path, as a deployed trigger is called. The
 // package knows nothing of what the function does (cmd/scflocal renders dtsreset's replies).
 package scflocal

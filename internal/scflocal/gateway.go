@@ -183,18 +183,30 @@ func asString(v any) string {
 	return ""
 }
 
-// GatewayOption configures NewGateway.
-type GatewayOption func(*gatewayOptions)
-
-type gatewayOptions struct {
-	trigger      Trigger
-	route        *route
-	timeout      time.Duration
-	env          func() map[string]string
-	functionName string
-	region       string
-	log          io.Writer
+// GatewayOptions tune NewGateway. The zero value is usable: API Gateway events, every method and path reach the
+// function, DefaultTimeout, no Environment, no FunctionName or region, no access log.
+type GatewayOptions struct {
+	// Trigger is the kind of event each request becomes; the zero value is APIGateway.
+	Trigger Trigger
+	// Route, when set, passes only Route.Method requests to Route.Path on to the function, as an API Gateway
+	// endpoint does: another path is answered 404 NotFound, another method on the path 405 MethodNotAllowed
+	// (with Allow), and neither reaches the function. An API Gateway event's requestContext then names the
+	// route. nil: every method and path reach the function (requestContext.httpMethod ANY).
+	Route *Route
+	// Timeout is the function's time limit per request; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Env is the per-invocation Environment, called for every request, so a test can rotate credentials
+	// between requests as SCF does; nil: none.
+	Env func() map[string]string
+	// FunctionName and Region are sent with each invocation (FunctionName, TencentcloudRegion).
+	FunctionName, Region string
+	// AccessLog, when set, gets one line per request (method, path, status, duration, request ids, and why a
+	// function was restarted).
+	AccessLog io.Writer
 }
+
+// Route is the one method and path a Gateway passes on (GatewayOptions.Route).
+type Route struct{ Method, Path string }
 
 // Trigger is the kind of HTTP trigger a Gateway plays.
 type Trigger int
@@ -206,37 +218,6 @@ const (
 	FunctionURL
 )
 
-// WithTrigger sets the kind of event each request becomes. Default APIGateway.
-func WithTrigger(t Trigger) GatewayOption { return func(o *gatewayOptions) { o.trigger = t } }
-
-type route struct{ method, path string }
-
-// WithRoute makes the gateway pass only method requests to path on to the function, as an API Gateway
-// endpoint does: another path is answered 404 NotFound, another method on the path 405 MethodNotAllowed
-// (with Allow), and neither reaches the function. An API Gateway event's requestContext then names the
-// route. Default: every method and path reach the function (requestContext.httpMethod ANY).
-func WithRoute(method, path string) GatewayOption {
-	return func(o *gatewayOptions) { o.route = &route{method, path} }
-}
-
-// WithTimeout sets the function's time limit per request. Default DefaultTimeout.
-func WithTimeout(d time.Duration) GatewayOption { return func(o *gatewayOptions) { o.timeout = d } }
-
-// WithEnv sets the per-invocation Environment; env is called for every request, so a test can rotate
-// credentials between requests as SCF does. Default: none.
-func WithEnv(env func() map[string]string) GatewayOption {
-	return func(o *gatewayOptions) { o.env = env }
-}
-
-// WithFunction sets the FunctionName and TencentcloudRegion sent with each invocation. Default: none.
-func WithFunction(name, region string) GatewayOption {
-	return func(o *gatewayOptions) { o.functionName, o.region = name, region }
-}
-
-// WithAccessLog writes one line per request to w (method, path, status, duration, request ids, and why a
-// function was restarted). Default: none.
-func WithAccessLog(w io.Writer) GatewayOption { return func(o *gatewayOptions) { o.log = w } }
-
 // Gateway is a local API Gateway in front of one function instance: each HTTP request becomes an
 // APIGatewayEvent, and the function's IntegrationResponse becomes the HTTP response. Like an SCF instance,
 // it runs one invocation at a time; requests queue. An instance that crashed, panicked or timed out is
@@ -244,11 +225,11 @@ func WithAccessLog(w io.Writer) GatewayOption { return func(o *gatewayOptions) {
 //
 // Gateway failures answer with the dtsreset error shape, {"Error": {"Code", "Message"}, "RequestId"}:
 // FunctionError (the function returned an error, 502), FunctionCrashed (502), FunctionTimeout (504),
-// FunctionStartFailed (502), InvalidIntegrationResponse (502), RequestTooLarge (413), and with WithRoute
+// FunctionStartFailed (502), InvalidIntegrationResponse (502), RequestTooLarge (413), and with a Route
 // NotFound (404) and MethodNotAllowed (405).
 type Gateway struct {
 	start func(context.Context) (*Process, error)
-	o     gatewayOptions
+	o     GatewayOptions
 	sem   chan struct{} // one invocation at a time
 
 	mu     sync.Mutex
@@ -258,12 +239,11 @@ type Gateway struct {
 
 // NewGateway returns a gateway that starts its function with start, lazily on the first request (or on
 // Warm) and again after a crash.
-func NewGateway(start func(context.Context) (*Process, error), opts ...GatewayOption) *Gateway {
-	g := &Gateway{start: start, sem: make(chan struct{}, 1), o: gatewayOptions{timeout: DefaultTimeout}}
-	for _, opt := range opts {
-		opt(&g.o)
+func NewGateway(start func(context.Context) (*Process, error), o GatewayOptions) *Gateway {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
 	}
-	return g
+	return &Gateway{start: start, sem: make(chan struct{}, 1), o: o}
 }
 
 // Warm starts the function now, so a broken binary shows at start rather than on the first request.
@@ -321,8 +301,8 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	apiReqID := strings.ReplaceAll(newUUID(), "-", "")
 	w.Header().Set("X-Api-RequestId", apiReqID)
 	status, fnReqID, note := g.serve(w, r, apiReqID)
-	if g.o.log != nil {
-		fmt.Fprintf(g.o.log, "%s %s %d %s api=%s fn=%s%s\n", r.Method, r.URL.RequestURI(), status,
+	if g.o.AccessLog != nil {
+		fmt.Fprintf(g.o.AccessLog, "%s %s %d %s api=%s fn=%s%s\n", r.Method, r.URL.RequestURI(), status,
 			time.Since(begin).Round(time.Millisecond), apiReqID, fnReqID, note)
 	}
 }
@@ -354,9 +334,9 @@ func (g *Gateway) serve(w http.ResponseWriter, r *http.Request, apiReqID string)
 	if err != nil {
 		return gatewayError(w, http.StatusBadGateway, "FunctionStartFailed", err.Error(), ""), "", ""
 	}
-	inv := Invocation{Payload: payload, Timeout: g.o.timeout, FunctionName: g.o.functionName, Region: g.o.region}
-	if g.o.env != nil {
-		inv.Env = g.o.env()
+	inv := Invocation{Payload: payload, Timeout: g.o.Timeout, FunctionName: g.o.FunctionName, Region: g.o.Region}
+	if g.o.Env != nil {
+		inv.Env = g.o.Env()
 	}
 	reply, err := p.Invoke(ctx, inv)
 	fnReqID = reply.RequestID
@@ -412,32 +392,32 @@ func readBody(w http.ResponseWriter, r *http.Request) (body []byte, status int, 
 	return body, 0, true
 }
 
-// routed answers a request outside the route (WithRoute) and reports false; it reports true for one the
+// routed answers a request outside the route (GatewayOptions.Route) and reports false; it reports true for one the
 // function should see.
 func (g *Gateway) routed(w http.ResponseWriter, r *http.Request) (status int, ok bool) {
-	rt := g.o.route
+	rt := g.o.Route
 	switch {
 	case rt == nil:
 		return 0, true
-	case r.URL.Path != rt.path:
+	case r.URL.Path != rt.Path:
 		return gatewayError(w, http.StatusNotFound, "NotFound",
-			fmt.Sprintf("no trigger at %s: the function's trigger is %s %s", r.URL.Path, rt.method, rt.path), ""), false
-	case r.Method != rt.method:
-		w.Header().Set("Allow", rt.method)
+			fmt.Sprintf("no trigger at %s: the function's trigger is %s %s", r.URL.Path, rt.Method, rt.Path), ""), false
+	case r.Method != rt.Method:
+		w.Header().Set("Allow", rt.Method)
 		return gatewayError(w, http.StatusMethodNotAllowed, "MethodNotAllowed",
-			fmt.Sprintf("%s %s: the function's trigger is %s %s", r.Method, r.URL.Path, rt.method, rt.path), ""), false
+			fmt.Sprintf("%s %s: the function's trigger is %s %s", r.Method, r.URL.Path, rt.Method, rt.Path), ""), false
 	}
 	return 0, true
 }
 
 // event is the JSON event for r in the gateway's trigger kind.
 func (g *Gateway) event(r *http.Request, body []byte, apiReqID string) ([]byte, error) {
-	if g.o.trigger == FunctionURL {
+	if g.o.Trigger == FunctionURL {
 		return json.Marshal(NewFunctionURLEvent(r, body))
 	}
 	ev := NewAPIGatewayEvent(r, body, apiReqID)
-	if g.o.route != nil {
-		ev.RequestContext.HTTPMethod, ev.RequestContext.Path = g.o.route.method, g.o.route.path
+	if g.o.Route != nil {
+		ev.RequestContext.HTTPMethod, ev.RequestContext.Path = g.o.Route.Method, g.o.Route.Path
 	}
 	return json.Marshal(ev)
 }

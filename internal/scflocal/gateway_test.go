@@ -19,13 +19,13 @@ import (
 )
 
 // newGateway serves a Gateway over the test function on loopback; starts counts instances started.
-func newGateway(t *testing.T, opts ...GatewayOption) (srv *httptest.Server, starts *atomic.Int32) {
+func newGateway(t *testing.T, o GatewayOptions) (srv *httptest.Server, starts *atomic.Int32) {
 	t.Helper()
 	starts = new(atomic.Int32)
 	g := NewGateway(func(ctx context.Context) (*Process, error) {
 		starts.Add(1)
-		return Start(ctx, fnBin, nil)
-	}, opts...)
+		return Start(ctx, fnBin, nil, Options{})
+	}, o)
 	srv = httptest.NewServer(g)
 	t.Cleanup(func() {
 		srv.Close()
@@ -83,7 +83,7 @@ func eventOf(t *testing.T, r response) (APIGatewayEvent, json.RawMessage) {
 }
 
 func TestGatewayEventShape(t *testing.T) {
-	srv, _ := newGateway(t)
+	srv, _ := newGateway(t, GatewayOptions{})
 	body := `{"SubscribeId":"subs-abc","getenv":[]}`
 	r := do(t, "POST", srv.URL+"/reset?dryRun=true&p=1&p=2&flag&e=a%20b", []byte(body),
 		map[string]string{"Content-Type": "application/json", "X-Custom-Header": "v1", "Authorization": "Bearer t"})
@@ -140,7 +140,7 @@ func checkAPIGatewayFields(t *testing.T, raw json.RawMessage, body string) {
 }
 
 func TestGatewayFunctionURLEvent(t *testing.T) {
-	srv, _ := newGateway(t, WithTrigger(FunctionURL))
+	srv, _ := newGateway(t, GatewayOptions{Trigger: FunctionURL})
 	body := `{"SubscribeId":"subs-abc","getenv":[]}`
 	tests := []struct {
 		name, clientXFF, wantXFF string
@@ -188,7 +188,7 @@ func TestGatewayFunctionURLEvent(t *testing.T) {
 // TestGatewayRoute: with a route, only its method and path reach the function, as on a deployed trigger.
 func TestGatewayRoute(t *testing.T) {
 	for _, trigger := range []Trigger{FunctionURL, APIGateway} {
-		srv, starts := newGateway(t, WithTrigger(trigger), WithRoute("POST", "/reset"))
+		srv, starts := newGateway(t, GatewayOptions{Trigger: trigger, Route: &Route{"POST", "/reset"}})
 		refused := []struct {
 			method, path string
 			wantStatus   int
@@ -225,7 +225,7 @@ func TestGatewayRoute(t *testing.T) {
 }
 
 func TestGatewayBinaryBodyIsBase64(t *testing.T) {
-	srv, _ := newGateway(t)
+	srv, _ := newGateway(t, GatewayOptions{})
 	body := []byte{0xff, 0xfe, 0x00, 'x'}
 	ev, _ := eventOf(t, do(t, "PUT", srv.URL+"/bin", body, nil))
 	got, err := base64.StdEncoding.DecodeString(ev.Body)
@@ -235,7 +235,7 @@ func TestGatewayBinaryBodyIsBase64(t *testing.T) {
 }
 
 func TestGatewayIntegrationResponse(t *testing.T) {
-	srv, _ := newGateway(t)
+	srv, _ := newGateway(t, GatewayOptions{})
 	tests := []struct {
 		name       string
 		reply      string
@@ -260,7 +260,7 @@ func TestGatewayIntegrationResponse(t *testing.T) {
 }
 
 func TestGatewayFunctionError(t *testing.T) {
-	srv, starts := newGateway(t)
+	srv, starts := newGateway(t, GatewayOptions{})
 	r := do(t, "POST", srv.URL+"/", []byte(`{"error":"bad thing"}`), nil)
 	if r.status != 502 || !strings.Contains(string(r.body), `"Code":"FunctionError"`) || !strings.Contains(string(r.body), "fnError: bad thing") {
 		t.Errorf("got %d %s, want 502 FunctionError naming fnError: bad thing", r.status, r.body)
@@ -273,7 +273,7 @@ func TestGatewayFunctionError(t *testing.T) {
 }
 
 func TestGatewayCrashRestarts(t *testing.T) {
-	srv, starts := newGateway(t)
+	srv, starts := newGateway(t, GatewayOptions{})
 	for _, tc := range []struct{ cmd, code string }{{`{"exit":2}`, "FunctionCrashed"}, {`{"panic":"boom"}`, "FunctionError"}} {
 		r := do(t, "POST", srv.URL+"/", []byte(tc.cmd), nil)
 		if r.status != 502 || !strings.Contains(string(r.body), tc.code) {
@@ -290,9 +290,9 @@ func TestGatewayCrashRestarts(t *testing.T) {
 
 func TestGatewayEnvPerRequest(t *testing.T) {
 	var n atomic.Int32
-	srv, _ := newGateway(t, WithEnv(func() map[string]string {
+	srv, _ := newGateway(t, GatewayOptions{Env: func() map[string]string {
 		return map[string]string{"TENCENTCLOUD_SESSIONTOKEN": "tok" + string(rune('0'+n.Add(1)))}
-	}))
+	}})
 	for _, want := range []string{"tok1", "tok2"} {
 		r := do(t, "POST", srv.URL+"/", []byte(`{"getenv":["TENCENTCLOUD_SESSIONTOKEN"]}`), nil)
 		var e echo
@@ -306,7 +306,7 @@ func TestGatewayEnvPerRequest(t *testing.T) {
 }
 
 func TestGatewayTooLarge(t *testing.T) {
-	srv, starts := newGateway(t)
+	srv, starts := newGateway(t, GatewayOptions{})
 	r := do(t, "POST", srv.URL+"/", make([]byte, MaxRequestBody+1), nil)
 	if r.status != 413 || !strings.Contains(string(r.body), "RequestTooLarge") {
 		t.Errorf("got %d %s, want 413 RequestTooLarge", r.status, r.body)
@@ -335,7 +335,7 @@ func TestParseQueryString(t *testing.T) {
 }
 
 func TestGatewayTimeout(t *testing.T) {
-	srv, starts := newGateway(t, WithTimeout(200*time.Millisecond))
+	srv, starts := newGateway(t, GatewayOptions{Timeout: 200 * time.Millisecond})
 	r := do(t, "POST", srv.URL+"/", []byte(`{"sleepMs":15000,"deaf":true}`), nil)
 	if r.status != 504 || !strings.Contains(string(r.body), "FunctionTimeout") {
 		t.Errorf("got %d %s, want 504 FunctionTimeout", r.status, r.body)

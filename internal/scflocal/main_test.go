@@ -40,7 +40,7 @@ func startFn(t *testing.T, env ...string) *Process {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	p, err := Start(ctx, fnBin, env)
+	p, err := Start(ctx, fnBin, env, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,16 +74,12 @@ func NeedsRestart(r Reply, err error) bool {
 	return r.Error != nil && r.Error.ShouldExit
 }
 
-// Option configures Start.
-type Option func(*options)
-
-type options struct {
-	logs io.Writer
+// Options tune Start. The zero value is usable.
+type Options struct {
+	// LogWriter, when set, gets a copy of the function's stdout and stderr as they are written (in addition
+	// to Logs). The function logs JSON lines to stdout.
+	LogWriter io.Writer
 }
-
-// WithLogWriter copies the function's stdout and stderr to w as they are written (in addition to Logs).
-// The function logs JSON lines to stdout. Default: none.
-func WithLogWriter(w io.Writer) Option { return func(o *options) { o.logs = w } }
 
 // Process is a running function binary. Its methods are safe for concurrent use, but note that the
 // Environment of concurrent invocations is process-wide (os.Setenv): SCF runs one invocation per instance
@@ -107,18 +103,14 @@ type Process struct {
 //
 // scf-go-lib listens on 0.0.0.0:$_LAMBDA_SERVER_PORT (it does not let us choose the host); we connect over
 // loopback.
-func Start(ctx context.Context, bin string, env []string, opts ...Option) (*Process, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
-	}
+func Start(ctx context.Context, bin string, env []string, o Options) (*Process, error) {
 	port, err := FreePort()
 	if err != nil {
 		return nil, fmt.Errorf("pick a port: %w", err)
 	}
 	p := &Process{
 		addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
-		logs: &logBuffer{tee: o.logs},
+		logs: &logBuffer{tee: o.LogWriter},
 		done: make(chan struct{}),
 	}
 	p.cmd = exec.Command(bin)

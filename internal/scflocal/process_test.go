@@ -206,12 +206,12 @@ func TestInvokeProcessExit(t *testing.T) {
 func TestStartFailures(t *testing.T) {
 	ctx, cancel := contextWithTimeout(10 * time.Second)
 	defer cancel()
-	if _, err := Start(ctx, "/nonexistent/main", nil); err == nil {
+	if _, err := Start(ctx, "/nonexistent/main", nil, Options{}); err == nil {
 		t.Error("missing binary: got nil error")
 	}
 	// A binary that exits at once (here /bin/false) is reported as exited, not after the full timeout.
 	start := time.Now()
-	_, err := Start(ctx, "/bin/false", nil)
+	_, err := Start(ctx, "/bin/false", nil, Options{})
 	if !errors.Is(err, ErrExited) {
 		t.Errorf("exiting binary: got %v, want ErrExited", err)
 	}

@@ -43,8 +43,8 @@ type DTS struct {
 }
 
 // StartDTS serves cfg (emulator.DemoConfig() when cfg is nil) on DTS's clock starting at Epoch, and closes it
-// when the test ends. opts come after testkit's own, so they may set another clock.
-func StartDTS(t testing.TB, cfg *emulator.Config, opts ...emulator.Option) *DTS {
+// when the test ends. o may set another clock; signatures are checked on the real one unless o says otherwise.
+func StartDTS(t testing.TB, cfg *emulator.Config, o emulator.Options) *DTS {
 	t.Helper()
 	c := emulator.DemoConfig()
 	if cfg != nil {
@@ -54,7 +54,13 @@ func StartDTS(t testing.TB, cfg *emulator.Config, opts ...emulator.Option) *DTS 
 	defer cancel()
 	start := time.Now()
 	clock := func() time.Time { return Epoch.Add(time.Since(start)) }
-	emu, err := emulator.New(ctx, c, append([]emulator.Option{emulator.WithClock(clock), emulator.WithSignatureClock(time.Now)}, opts...)...)
+	if o.Now == nil {
+		o.Now = clock
+	}
+	if o.SignatureNow == nil {
+		o.SignatureNow = time.Now
+	}
+	emu, err := emulator.New(ctx, c, o)
 	if err != nil {
 		t.Fatalf("emulator.New: %v", err)
 	}
