@@ -139,7 +139,7 @@ func TestInvokeTableFailedBatch(t *testing.T) {
 	}
 }
 
-// startServe runs scflocal serve with args on a free port and returns its URL; the server is killed when
+// startServe runs scflocal serve with args on a free port and returns its URL; the server is stopped when
 // the test ends.
 func startServe(t *testing.T, ctx context.Context, args ...string) (*exec.Cmd, string) {
 	t.Helper()
@@ -149,10 +149,11 @@ func startServe(t *testing.T, ctx context.Context, args ...string) (*exec.Cmd, s
 		t.Fatal(err)
 	}
 	cmd.Stderr = io.Discard
+	stopGently(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "gateway http://127.0.0.1:") {
 		t.Fatalf("first line: got %q (%v), want gateway http://127.0.0.1:PORT", line, err)
@@ -212,6 +213,13 @@ func TestServeRoutes(t *testing.T) {
 	}
 }
 
+// stopGently makes cmd's context end it with SIGTERM, as a terminal's Ctrl-C would, and SIGKILL only 10 s
+// later: killed at once, scflocal serve could not stop the function it started, which would outlive the test.
+func stopGently(cmd *exec.Cmd) {
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
+}
+
 func TestServe(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -221,10 +229,11 @@ func TestServe(t *testing.T) {
 		t.Fatal(err)
 	}
 	cmd.Stderr = io.Discard
+	stopGently(cmd)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil || !strings.HasPrefix(line, "gateway http://127.0.0.1:") {
 		t.Fatalf("first line: got %q (%v), want gateway http://127.0.0.1:PORT", line, err)
