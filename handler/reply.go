@@ -161,10 +161,13 @@ func (h *Handler) logOutcome(inv *invocation, req validate.Request, res *reset.R
 	level := slog.LevelInfo
 	outcome := "OK"
 	upstream := ""
+	var replay, skip int64
+	utc := ""
 	if res != nil {
-		upstream = res.RequestID
+		upstream, utc = res.RequestID, res.ResetDatetimeUTC
+		replay, skip = impactTotals(res.Partitions)
 	}
-	attrs := make([]slog.Attr, 0, 16)
+	attrs := make([]slog.Attr, 0, 20)
 	if err != nil {
 		e := reset.AsError(err)
 		outcome = e.Code
@@ -186,7 +189,10 @@ func (h *Handler) logOutcome(inv *invocation, req validate.Request, res *reset.R
 		slog.String("ConsumerGroupName", req.ConsumerGroupName),
 		slog.String("ResetMode", req.ResetMode),
 		slog.String("ResetDatetime", req.ResetDatetime),
+		slog.String("ResetDatetimeUTC", utc),
 		slog.Any("PartitionNos", partitionsForLog(req)),
+		slog.Int64("replay_total", replay),
+		slog.Int64("skip_total", skip),
 		slog.Bool("DryRun", req.DryRun),
 		slog.String("outcome", outcome),
 		slog.String("upstream_request_id", upstream),
@@ -194,6 +200,19 @@ func (h *Handler) logOutcome(inv *invocation, req validate.Request, res *reset.R
 		slog.String("caller", inv.caller),
 	)
 	h.log.LogAttrs(context.Background(), level, "reset outcome", attrs...)
+}
+
+// impactTotals sums the partitions' Replay and Skip figures, for the log line.
+func impactTotals(parts []reset.PartitionResult) (replay, skip int64) {
+	for _, p := range parts {
+		if p.Replay != nil {
+			replay += *p.Replay
+		}
+		if p.Skip != nil {
+			skip += *p.Skip
+		}
+	}
+	return replay, skip
 }
 
 func partitionsForLog(req validate.Request) any {

@@ -193,6 +193,8 @@ func checkRequest(r Request, now time.Time) error {
 		return fmt.Errorf("%d PartitionNos", len(r.PartitionNos))
 	case r.Region != "" && !regionPattern.MatchString(r.Region):
 		return fmt.Errorf("Region %q", r.Region)
+	case r.MaxReplay != nil && *r.MaxReplay < 0, r.MaxSkip != nil && *r.MaxSkip < 0:
+		return fmt.Errorf("a negative guard: MaxReplay %v MaxSkip %v", r.MaxReplay, r.MaxSkip)
 	}
 	seen := make(map[int]bool, len(r.PartitionNos))
 	for _, p := range r.PartitionNos {

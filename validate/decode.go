@@ -26,6 +26,8 @@ var fieldTable = [...]struct {
 	{"ResetDatetime", "a string", stringInto(func(f *fields) *string { return &f.ResetDatetime })},
 	{"DryRun", "true or false", boolInto(func(f *fields) *bool { return &f.DryRun })},
 	{"Region", "a string", stringInto(func(f *fields) *string { return &f.Region })},
+	{"MaxReplay", "a whole number of messages", countInto(func(f *fields) **int64 { return &f.MaxReplay })},
+	{"MaxSkip", "a whole number of messages", countInto(func(f *fields) **int64 { return &f.MaxSkip })},
 }
 
 // fieldNames are the names of fieldTable, in its order.
@@ -61,6 +63,19 @@ func boolInto(field func(*fields) *bool) func(*itemDecoder, []byte) bool {
 	return func(d *itemDecoder, raw []byte) bool {
 		*field(&d.f) = raw[0] == 't'
 		return raw[0] == 't' || raw[0] == 'f'
+	}
+}
+
+// countInto reads a JSON integer (not a string: a count is not an identifier as partition numbers are).
+// Negative counts are left to request, which says which rule they break.
+func countInto(field func(*fields) **int64) func(*itemDecoder, []byte) bool {
+	return func(d *itemDecoder, raw []byte) bool {
+		n, rule := parseInteger(raw)
+		if rule != "" {
+			return false
+		}
+		*field(&d.f) = &n
+		return true
 	}
 }
 
@@ -251,6 +266,8 @@ func (d *itemDecoder) request(now time.Time) (Request, []FieldError) {
 		}
 		f.ResetDatetime = dt
 	}
+	d.checkCount("MaxReplay", f.MaxReplay, "replay")
+	d.checkCount("MaxSkip", f.MaxSkip, "skip")
 	if len(d.problems) > 0 {
 		return Request{}, d.problems
 	}
@@ -263,6 +280,8 @@ func (d *itemDecoder) request(now time.Time) (Request, []FieldError) {
 		ResetDatetime:     f.ResetDatetime,
 		DryRun:            f.DryRun,
 		Region:            f.Region,
+		MaxReplay:         f.MaxReplay,
+		MaxSkip:           f.MaxSkip,
 	}
 	if len(f.PartitionNos) > 0 {
 		req.PartitionNos = make([]int, len(f.PartitionNos))
@@ -271,6 +290,14 @@ func (d *itemDecoder) request(now time.Time) (Request, []FieldError) {
 		}
 	}
 	return req, nil
+}
+
+// checkCount refuses a negative guard: it could never hold, so every reset would be refused.
+func (d *itemDecoder) checkCount(name string, n *int64, verb string) {
+	if n != nil && *n < 0 {
+		d.problem(name, "min", "must be a whole number >= 0, the most messages any partition may "+verb+
+			" (0: none); got "+strconv.FormatInt(*n, 10))
+	}
 }
 
 // partitions reads PartitionNos: JSON integers or strings of digits (the API's own example sends strings).

@@ -27,6 +27,8 @@ func FuzzDecode(f *testing.F) {
 		payload("PartitionNos", "", "AllPartitions", "true", "Region", `"ap-guangzhou"`),
 		payload("PartitionNos", `["0", "12", 3]`, "ConsumerGroupName", `"consumer-grp-subs-635ns8r71g-1"`),
 		payload("ResetMod", `"latest"`),
+		payload("MaxReplay", "1000", "MaxSkip", "0"),
+		payload("MaxReplay", "-1", "MaxSkip", `"5"`),
 		payload("PartitionNos", `[1, 1, -1, 1.5, "x"]`),
 		strings.TrimSuffix(payload(), "}") + `, "ResetMode": "latest"}`,
 		batchOf(payload(), payload("ResetMode", `"latest"`)),

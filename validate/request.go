@@ -12,8 +12,8 @@
 // Every broken rule is reported, not only the first, as a FieldError with the field's path (Resets[3].ResetMode
 // in a batch), the rule's name and a sentence; Error collects them. The rule names are validator tags where a
 // tag checks the rule (required, required_without, required_if, excluded_with, excluded_if, min, max, unique,
-// oneof, subscribeid, kafkaname, groupname, groupsubs, groupnested, region) and json, type, unknown, duplicate, datetime and
-// future for the rules checked by hand.
+// oneof, subscribeid, kafkaname, groupname, groupsubs, groupnested, region) and json, type, unknown, duplicate, datetime,
+// future and min (MaxReplay, MaxSkip) for the rules checked by hand.
 package validate
 
 // Request is one validated and normalised reset payload, ready for the use case.
@@ -27,6 +27,10 @@ type Request struct {
 	ResetDatetime     string `json:"ResetDatetime,omitempty"` // "2006-01-02 15:04:05" Asia/Shanghai; datetime only
 	DryRun            bool   `json:"DryRun,omitempty"`
 	Region            string `json:"Region,omitempty"`
+	// MaxReplay and MaxSkip, when set, refuse a reset whose plan would replay or skip more messages than that
+	// on any partition (SPEC §3); nil: no guard.
+	MaxReplay *int64 `json:"MaxReplay,omitempty"`
+	MaxSkip   *int64 `json:"MaxSkip,omitempty"`
 }
 
 // FieldError names one field that breaks one rule, with a sentence a person understands.

@@ -24,6 +24,8 @@ type fields struct {
 	ResetDatetime     string  `json:"ResetDatetime" validate:"required_if=ResetMode datetime,excluded_if=ResetMode earliest,excluded_if=ResetMode latest"`
 	DryRun            bool    `json:"DryRun"`
 	Region            string  `json:"Region" validate:"omitempty,region"`
+	MaxReplay         *int64  `json:"MaxReplay"` // >= 0, checked by hand (guardLimit)
+	MaxSkip           *int64  `json:"MaxSkip"`
 }
 
 // maxPartitions is the most partitions one reset may list (the max tag on PartitionNos says the same).

@@ -98,6 +98,10 @@ func TestPayloadValid(t *testing.T) {
 			r.PartitionNos, r.AllPartitions = nil, true
 		}},
 		{"AllPartitions false beside PartitionNos", payload("AllPartitions", "false"), func(*Request) {}},
+		{"guards", payload("MaxReplay", "1000", "MaxSkip", "0"), func(r *Request) {
+			r.MaxReplay, r.MaxSkip = ptr(int64(1000)), ptr(int64(0))
+		}},
+		{"guards null: none", payload("MaxReplay", "null", "MaxSkip", "null"), func(*Request) {}},
 		{"AllPartitions true, PartitionNos null", payload("PartitionNos", "null", "AllPartitions", "true"), func(r *Request) {
 			r.PartitionNos, r.AllPartitions = nil, true
 		}},
@@ -146,6 +150,12 @@ type invalidCase struct {
 
 func TestPayloadInvalid(t *testing.T) {
 	tests := []invalidCase{
+		// MaxReplay, MaxSkip
+		{"MaxReplay negative", payload("MaxReplay", "-1"), "MaxReplay", "min", []string{"MaxReplay must be a whole number >= 0", "replay", "got -1"}},
+		{"MaxSkip negative", payload("MaxSkip", "-20"), "MaxSkip", "min", []string{"MaxSkip must be a whole number >= 0", "skip", "got -20"}},
+		{"MaxReplay a string", payload("MaxReplay", `"100"`), "MaxReplay", "type", []string{"MaxReplay must be a whole number of messages; got a string"}},
+		{"MaxSkip a fraction", payload("MaxSkip", `1.5`), "MaxSkip", "type", []string{"MaxSkip must be a whole number of messages; got a number"}},
+		{"MaxSkip beyond int64", payload("MaxSkip", `99999999999999999999`), "MaxSkip", "type", []string{"MaxSkip must be a whole number"}},
 		// SubscribeId
 		{"SubscribeId missing", payload("SubscribeId", ""), "SubscribeId", "required", []string{"SubscribeId is required"}},
 		{"SubscribeId empty", payload("SubscribeId", `""`), "SubscribeId", "required", []string{"SubscribeId is required"}},
@@ -419,3 +429,5 @@ func TestRepeatedUnknownKeyIsReportedOnce(t *testing.T) {
 		t.Errorf("Fields = %+v, want one X:unknown", e.Fields)
 	}
 }
+
+func ptr[T any](v T) *T { return &v }

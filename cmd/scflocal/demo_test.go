@@ -19,7 +19,7 @@ func TestDemo(t *testing.T) {
 	}
 	for _, want := range []string{
 		"[1/4] Dry run", "HTTP 200",
-		"[2/4] Reset", "PARTITION  CURRENT-OFFSET  TARGET-OFFSET  RESULT-OFFSET\n0          115             108            108\n",
+		"[2/4] Reset", "PARTITION  CURRENT-OFFSET  TARGET-OFFSET  REPLAY  SKIP  RESULT-OFFSET\n0          115             108            7       0     108\n",
 		"[3/4] A consumer", "HTTP 409", "ERROR FailedOperation.GroupActive: ", "orders-sync-worker (partitions 0-2)",
 		"[4/4] The consumer stops", "0          108     ",
 		"demo: all 4 steps behaved as expected\n",

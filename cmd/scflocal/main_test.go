@@ -109,8 +109,8 @@ func TestInvokeTable(t *testing.T) {
 	want := `SUBSCRIBE-ID  TOPIC  GROUP  MODE    DRY-RUN  REQUEST-ID  STATE  VERIFIED
 subs-a        t      g      latest  false    r1          -      true
 
-PARTITION  CURRENT-OFFSET  TARGET-OFFSET  RESULT-OFFSET
-0          -               9              9
+PARTITION  CURRENT-OFFSET  TARGET-OFFSET  REPLAY  SKIP  RESULT-OFFSET
+0          -               9              -       -     9
 `
 	if _, table, _ := strings.Cut(string(out), "\n"); table != want {
 		t.Errorf("got\n%s\nwant\n%s", table, want)

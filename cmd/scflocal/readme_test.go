@@ -78,11 +78,11 @@ func TestREADMEManualFlow(t *testing.T) {
 	for _, want := range []string{
 		"api http://127.0.0.1:", "kafka 127.0.0.1:", "gateway http://127.0.0.1:", // the address lines
 		// curl's dry run plans real offsets from the emulator's seeded data, as the README says.
-		`"SubscribeId":"subs-demo000001"`, `"DryRun":true`, `{"PartitionNo":0,"CurrentOffset":115,"TargetOffset":24}`,
+		`"SubscribeId":"subs-demo000001"`, `"DryRun":true`, `{"PartitionNo":0,"CurrentOffset":115,"TargetOffset":24,"Replay":91,"Skip":0}`,
 		"POST /reset?dryRun=true 200", // scflocal's access line
 		"==> events/direct-dryrun-all.json", "==> events/url-reset-latest.json", "HTTP 200",
-		"PARTITION  CURRENT-OFFSET  TARGET-OFFSET  RESULT-OFFSET",
-		"2          115             120            120", // the Function URL event's reset, verified
+		"PARTITION  CURRENT-OFFSET  TARGET-OFFSET  REPLAY  SKIP  RESULT-OFFSET",
+		"2          115             120            0       5     120", // the Function URL event's reset, verified
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("the flow's output lacks %q:\n%s", want, got)

@@ -29,7 +29,10 @@ type tableResult struct {
 		CurrentOffset *int64 `json:"CurrentOffset"`
 		TargetOffset  *int64 `json:"TargetOffset"`
 		ResultOffset  *int64 `json:"ResultOffset"`
+		Replay        *int64 `json:"Replay"`
+		Skip          *int64 `json:"Skip"`
 	} `json:"Partitions"`
+	Warnings []string `json:"Warnings"`
 }
 
 type tableError struct {
@@ -200,11 +203,15 @@ func printResult(w *bytes.Buffer, r tableResult) {
 	tw.Flush()
 	w.WriteByte('\n')
 	tw = tabwriter.NewWriter(w, 0, 8, 2, ' ', 0)
-	fmt.Fprintln(tw, "PARTITION\tCURRENT-OFFSET\tTARGET-OFFSET\tRESULT-OFFSET")
+	fmt.Fprintln(tw, "PARTITION\tCURRENT-OFFSET\tTARGET-OFFSET\tREPLAY\tSKIP\tRESULT-OFFSET")
 	for _, p := range r.Partitions {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\n", p.PartitionNo, offset(p.CurrentOffset), offset(p.TargetOffset), offset(p.ResultOffset))
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", p.PartitionNo, offset(p.CurrentOffset), offset(p.TargetOffset),
+			offset(p.Replay), offset(p.Skip), offset(p.ResultOffset))
 	}
 	tw.Flush()
+	for _, warning := range r.Warnings {
+		w.WriteString("warning: " + warning + "\n")
+	}
 }
 
 func printJSON(w *bytes.Buffer, b []byte) {

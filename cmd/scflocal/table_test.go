@@ -14,16 +14,18 @@ const (
 	resultJSON = `{"RequestId":"req-reset-1","SubscribeId":"subs-demo000001","TopicName":"topic-subs-demo000001-cdb-1",` +
 		`"ConsumerGroupName":"consumer-grp-subs-demo000001-g1","ResetMode":"datetime","ResetDatetime":"2023-05-16 00:00:00",` +
 		`"DryRun":false,"GroupState":"Empty","Verified":true,"Partitions":[` +
-		`{"PartitionNo":0,"CurrentOffset":120,"TargetOffset":100,"ResultOffset":100},` +
-		`{"PartitionNo":1,"CurrentOffset":5,"TargetOffset":5,"ResultOffset":5},` +
-		`{"PartitionNo":12,"CurrentOffset":123456789,"TargetOffset":0,"ResultOffset":0}]}`
+		`{"PartitionNo":0,"CurrentOffset":120,"TargetOffset":100,"ResultOffset":100,"Replay":20,"Skip":0},` +
+		`{"PartitionNo":1,"CurrentOffset":5,"TargetOffset":5,"ResultOffset":5,"Replay":0,"Skip":0},` +
+		`{"PartitionNo":12,"CurrentOffset":123456789,"TargetOffset":0,"ResultOffset":0,"Replay":123456789,"Skip":0}],` +
+		`"Warnings":["the time lies before retention"]}`
 	resultTable = `SUBSCRIBE-ID     TOPIC                        GROUP                            MODE                          DRY-RUN  REQUEST-ID   STATE  VERIFIED
 subs-demo000001  topic-subs-demo000001-cdb-1  consumer-grp-subs-demo000001-g1  datetime 2023-05-16 00:00:00  false    req-reset-1  Empty  true
 
-PARTITION  CURRENT-OFFSET  TARGET-OFFSET  RESULT-OFFSET
-0          120             100            100
-1          5               5              5
-12         123456789       0              0
+PARTITION  CURRENT-OFFSET  TARGET-OFFSET  REPLAY     SKIP  RESULT-OFFSET
+0          120             100            20         0     100
+1          5               5              0          0     5
+12         123456789       0              123456789  0     0
+warning: the time lies before retention
 `
 	dryRunJSON = `{"RequestId":"","SubscribeId":"subs-demo000001","TopicName":"t","ConsumerGroupName":"consumer-grp-subs-demo000001-g1",` +
 		`"ResetMode":"earliest","DryRun":true,"Verified":false,"Partitions":[{"PartitionNo":0,"TargetOffset":0},{"PartitionNo":1,"CurrentOffset":7,"TargetOffset":3},` +
@@ -31,10 +33,10 @@ PARTITION  CURRENT-OFFSET  TARGET-OFFSET  RESULT-OFFSET
 	dryRunTable = `SUBSCRIBE-ID     TOPIC  GROUP                            MODE      DRY-RUN  REQUEST-ID  STATE  VERIFIED
 subs-demo000001  t      consumer-grp-subs-demo000001-g1  earliest  true     -           -      false
 
-PARTITION  CURRENT-OFFSET  TARGET-OFFSET  RESULT-OFFSET
-0          -               0              -
-1          7               3              -
-2          none            3              -
+PARTITION  CURRENT-OFFSET  TARGET-OFFSET  REPLAY  SKIP  RESULT-OFFSET
+0          -               0              -       -     -
+1          7               3              -       -     -
+2          none            3              -       -     -
 `
 	errorJSON = `{"Error":{"Code":"InvalidParameter","Message":"2 fields are invalid","Fields":[` +
 		`{"Field":"ResetMode","Rule":"oneof","Message":"ResetMode must be one of earliest, latest, datetime"},` +

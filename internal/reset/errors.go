@@ -44,6 +44,7 @@ const (
 	CodeMethodNotAllowed = "MethodNotAllowed"
 	CodeGroupActive      = "FailedOperation.GroupActive"
 	CodeResetNotApplied  = "FailedOperation.ResetNotApplied"
+	CodeGuardExceeded    = "FailedOperation.GuardExceeded"
 	CodeRequestTooLarge  = "RequestTooLarge"
 	CodeRequestLimit     = "RequestLimitExceeded"
 	CodeInternalError    = "InternalError"

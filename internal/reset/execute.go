@@ -3,6 +3,7 @@ package reset
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"dtsreset/validate"
 )
@@ -35,11 +36,15 @@ func (s *Service) execute(ctx context.Context, req validate.Request, partitions 
 }
 
 // unchecked reports whether req is a reset the caller wants sent as one API call: both checks off and nothing
-// the reset itself needs read first. A dry run still plans (the plan is its answer) and AllPartitions needs
-// DescribeOffsetByTime to list the partitions.
+// the reset itself needs read first. A dry run still plans (the plan is its answer), AllPartitions needs
+// DescribeOffsetByTime to list the partitions, and a guard needs the plan's Replay and Skip.
 func (s *Service) unchecked(req validate.Request) bool {
-	return !s.opts.Precheck && !s.opts.Verify && !req.DryRun && !req.AllPartitions && len(req.PartitionNos) > 0
+	return !s.opts.Precheck && !s.opts.Verify && !req.DryRun && !req.AllPartitions && len(req.PartitionNos) > 0 &&
+		!guarded(req)
 }
+
+// guarded reports whether req sets MaxReplay or MaxSkip: its plan needs the group's committed offsets.
+func guarded(req validate.Request) bool { return req.MaxReplay != nil || req.MaxSkip != nil }
 
 // resetUnchecked is the reset with both checks off: ResetConsumerGroupOffset and nothing else (SPEC §4 step 6),
 // so the reply has no CurrentOffset or TargetOffset and says in Warnings that nothing was checked.
@@ -70,6 +75,9 @@ func newResult(req validate.Request, parts []PartitionResult) Result {
 	}
 	if req.ResetMode == ModeDatetime {
 		res.ResetDatetime = req.ResetDatetime
+		if at, err := time.ParseInLocation(time.DateTime, req.ResetDatetime, validate.Beijing()); err == nil {
+			res.ResetDatetimeUTC = at.UTC().Format(time.RFC3339)
+		}
 	}
 	return res
 }

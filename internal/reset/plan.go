@@ -62,6 +62,7 @@ func plan(req validate.Request, offsets Offsets, group *Group) ([]PartitionResul
 		if req.ResetMode == ModeLatest {
 			setLogEnds(parts, group.Partitions)
 		}
+		setImpact(parts)
 	}
 	return parts, nil
 }

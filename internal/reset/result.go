@@ -8,6 +8,7 @@ type Result struct {
 	ConsumerGroupName string            `json:"ConsumerGroupName"`
 	ResetMode         string            `json:"ResetMode"`
 	ResetDatetime     string            `json:"ResetDatetime,omitempty"`
+	ResetDatetimeUTC  string            `json:"ResetDatetimeUTC,omitempty"` // the same instant, RFC 3339 in UTC
 	DryRun            bool              `json:"DryRun"`
 	GroupState        string            `json:"GroupState,omitempty"` // empty when the group was not read
 	Verified          bool              `json:"Verified"`
@@ -25,6 +26,12 @@ type PartitionResult struct {
 	CurrentOffset *int64 `json:"CurrentOffset,omitempty"`
 	TargetOffset  *int64 `json:"TargetOffset,omitempty"`
 	ResultOffset  *int64 `json:"ResultOffset,omitempty"`
+	// Replay is how many messages the group reads again (CurrentOffset − TargetOffset when positive, else 0)
+	// and Skip how many it never reads (TargetOffset − CurrentOffset when positive, else 0). Both are absent
+	// when either offset is unknown or the group never committed on the partition (-1: it starts wherever the
+	// reset puts it, so nothing is replayed or skipped relative to a position it never had).
+	Replay *int64 `json:"Replay,omitempty"`
+	Skip   *int64 `json:"Skip,omitempty"`
 }
 
 // BatchItem is the outcome of one reset of a batch: exactly one of Result and Err is set.

@@ -88,6 +88,9 @@ func (s *Service) Reset(ctx context.Context, req validate.Request) (Result, erro
 	if err != nil {
 		return Result{}, err
 	}
+	if err := guard(req, parts, offsets.RequestID); err != nil {
+		return Result{}, err
+	}
 	res := newResult(req, parts)
 	if group != nil {
 		res.GroupState = group.State
@@ -171,9 +174,10 @@ func (s *Service) prepare(ctx context.Context, req validate.Request, at string) 
 			return err
 		})
 		g.Go(func() error { return s.checkTopic(ctx, req) })
-	} else if req.ResetMode == ModeLatest {
-		// latest's targets are the group's log ends, so the plan reads the group even without the precheck
-		// (refusing nothing); alongside DescribeOffsetByTime, so no sequential round trip is added.
+	} else if req.ResetMode == ModeLatest || guarded(req) {
+		// latest's targets are the group's log ends, and a guard needs the committed offsets, so the plan
+		// reads the group even without the precheck (refusing nothing); alongside DescribeOffsetByTime, so no
+		// sequential round trip is added.
 		g.Go(func() (err error) {
 			group, _, err = s.findGroup(ctx, req)
 			return err
