@@ -9,8 +9,8 @@ import (
 
 // TestThrottledVerifyAfterAcceptedResetIs504 is the regression test of "429 after the reset was accepted"
 // (issue 12, item 5): once ResetConsumerGroupOffset answered, a verify stopped by our own rate limiter, by
-// DTS's RequestLimitExceeded or by the deadline answers 504 with the reset's RequestId ("accepted, outcome
-// unknown"), never 429: a caller retrying a `latest` reset on a 429 would move the group again.
+// DTS's RequestLimitExceeded, by the deadline or by an upstream failure answers 504 with the reset's RequestId
+// ("accepted, outcome unknown"), never 429 or 502: a caller retrying a `latest` reset would move the group again.
 func TestThrottledVerifyAfterAcceptedResetIs504(t *testing.T) {
 	for _, tt := range []struct {
 		name string
@@ -22,6 +22,10 @@ func TestThrottledVerifyAfterAcceptedResetIs504(t *testing.T) {
 			RequestID: "describe-rid", Message: "DTS is throttling DescribeConsumerGroups"}},
 		{"deadline", &Error{Kind: KindTimeout, Code: CodeDeadlineExceeded,
 			Message: "the invocation deadline passed before DTS answered DescribeConsumerGroups"}},
+		{"upstream 5xx after retries", &Error{Kind: KindUpstream, Code: "InternalError", RequestID: "describe-rid",
+			Message: "DTS failed to process DescribeConsumerGroups"}},
+		{"role refused", &Error{Kind: KindUpstream, Code: "AuthFailure.SignatureExpire", RequestID: "describe-rid",
+			Message: "DTS refused the function's credentials"}},
 	} {
 		for _, mode := range []string{ModeLatest, ModeEarliest} {
 			t.Run(tt.name+"/"+mode, func(t *testing.T) {
@@ -38,6 +42,9 @@ func TestThrottledVerifyAfterAcceptedResetIs504(t *testing.T) {
 					!strings.Contains(e.Message, "rid-1") {
 					t.Errorf("got RequestID %q, RetryAfter %v, message %q; want the reset's rid-1, no Retry-After, "+
 						"\"outcome is unknown\"", e.RequestID, e.RetryAfter, e.Message)
+				}
+				if !strings.Contains(e.Message, tt.poll.Code) {
+					t.Errorf("message %q lacks the poll's code %s", e.Message, tt.poll.Code)
 				}
 				if n := f.count("ResetConsumerGroupOffset"); n != 1 {
 					t.Errorf("got %d resets, want 1", n)

@@ -468,6 +468,8 @@ func TestVerifyLatestWithMembers(t *testing.T) {
 	}
 }
 
+// TestVerifyPollErrorKeepsResetRequestID: a poll refused after the reset was accepted leaves its outcome
+// unknown (504 with the reset's RequestId), and says what refused it.
 func TestVerifyPollErrorKeepsResetRequestID(t *testing.T) {
 	s := newSim()
 	f := s.newFake(t)
@@ -479,8 +481,8 @@ func TestVerifyPollErrorKeepsResetRequestID(t *testing.T) {
 		return rid, err
 	}
 	_, err := New(f, allOn()).Reset(t.Context(), request(ModeEarliest, 0))
-	e := wantError(t, err, KindUpstream, auth.Code)
-	if e.RequestID != "rid-1" || !strings.Contains(e.Message, "describe-rid") {
+	e := wantError(t, err, KindTimeout, CodeDeadlineExceeded)
+	if e.RequestID != "rid-1" || !strings.Contains(e.Message, "describe-rid") || !strings.Contains(e.Message, auth.Code) {
 		t.Errorf("got RequestID %q message %q, want rid-1 and the describe's RequestId", e.RequestID, e.Message)
 	}
 	var inner *Error

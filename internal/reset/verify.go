@@ -180,27 +180,17 @@ func outcomeUnknown(requestID, why string, cause error) *Error {
 			". Check the group's offsets before retrying: a retried latest reset moves the group again"}
 }
 
-// verifyFailed is a failed verify poll: the error as the port gave it, saying the reset itself was accepted
-// and carrying its RequestId, the one the caller needs. A poll stopped by the rate limit (ours or the API's)
-// or by the deadline is outcomeUnknown, never a 429.
+// verifyFailed is a failed verify poll after DTS accepted the reset: whatever stopped the poll (our rate limit
+// or DTS's, the deadline, an upstream failure), the reset's outcome is unknown, so it is outcomeUnknown (504)
+// with the reset's RequestId, never the poll's own status: a 429 or a 502 invites a retry, and a retried
+// `latest` reset moves the group again. The poll's code and RequestId stay in the message.
 func verifyFailed(err error, requestID string) *Error {
-	if k := KindOf(err); k == KindThrottled || k == KindTimeout {
-		why := "verifying it was stopped (" + AsError(err).Message
-		if rid := AsError(err).RequestID; rid != "" && rid != requestID {
-			why += "; DescribeConsumerGroups RequestId " + rid
-		}
-		return outcomeUnknown(requestID, why+")", err)
+	pe := AsError(err)
+	why := "verifying it was stopped (" + pe.Code + ": " + pe.Message
+	if pe.RequestID != "" && pe.RequestID != requestID {
+		why += "; DescribeConsumerGroups RequestId " + pe.RequestID
 	}
-	e := *AsError(err)
-	e.Message = "DTS accepted the reset (RequestId " + requestID + ") but verifying it failed: " + e.Message
-	if e.RequestID != "" && e.RequestID != requestID {
-		e.Message += " (DescribeConsumerGroups RequestId " + e.RequestID + ")"
-	}
-	e.RequestID = requestID
-	if e.Err == nil {
-		e.Err = err
-	}
-	return &e
+	return outcomeUnknown(requestID, why+")", err)
 }
 
 // Sleep waits d, or until ctx is done and then returns its error: every wait of the function (verify polls,

@@ -88,16 +88,24 @@ func parseAuthorization(auth, service string) (authorization, error) {
 	}
 	var a authorization
 	var credential string
-	for _, part := range strings.Split(rest, ",") {
+	// Exactly the three parts the SDK writes, each once: a lenient parser would let a secret ID with a comma
+	// in it smuggle a second Credential past the check of which ID signed.
+	parts := strings.Split(rest, ",")
+	for _, part := range parts {
 		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		var field *string
 		switch k {
 		case "Credential":
-			credential = v
+			field = &credential
 		case "SignedHeaders":
-			a.signedHeaders = v
+			field = &a.signedHeaders
 		case "Signature":
-			a.signature = v
+			field = &a.signature
 		}
+		if field == nil || *field != "" || len(parts) != 3 {
+			return authorization{}, fail("AuthFailure.InvalidAuthorization", "the Authorization header is malformed")
+		}
+		*field = v
 	}
 	scope := strings.Split(credential, "/")
 	if len(scope) != 4 || a.signedHeaders == "" || a.signature == "" {
