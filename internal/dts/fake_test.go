@@ -63,6 +63,9 @@ type fakeDTS struct {
 	counts  map[string]int // requests per action
 	discard bool           // do not keep requests (benchmarks)
 	fault   func(n int, s seen, w http.ResponseWriter, r *http.Request) bool
+	// gate, when set, is called with every request before it is verified or answered: a test can hold
+	// requests there until others have arrived.
+	gate func(s seen, r *http.Request)
 }
 
 func newFakeDTS(t testing.TB) *fakeDTS {
@@ -137,6 +140,12 @@ func (f *fakeDTS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	dec.UseNumber()
 	_ = dec.Decode(&s.Body)
 
+	f.mu.Lock()
+	gate := f.gate
+	f.mu.Unlock()
+	if gate != nil {
+		gate(s, r)
+	}
 	f.mu.Lock()
 	keys := f.keys
 	id, verr := tc3.Verify(r, body, Service, func(id string) (string, string, bool) {

@@ -79,13 +79,25 @@ func TestRoleCacheRenewalShared(t *testing.T) {
 	keys := assumedKeys(3)
 	delete(keys, "AKIDassumed1") // revoked
 	f.setKeys(keys)
-	// The renewal's AssumeRole is slow, so that all four calls are refused with the stale keys before it ends.
-	sts.setFault(func(n int, _ http.ResponseWriter, _ *http.Request) bool {
-		if n == 2 {
-			time.Sleep(100 * time.Millisecond)
+	// The four calls are refused with the stale keys together: each waits at DTS until all four are there,
+	// so none can start after another's renewal.
+	arrived, all := 0, make(chan struct{})
+	f.mu.Lock()
+	f.gate = func(s seen, r *http.Request) {
+		if s.Token != "token-assumed1" {
+			return
 		}
-		return false
-	})
+		f.mu.Lock()
+		if arrived++; arrived == 4 {
+			close(all)
+		}
+		f.mu.Unlock()
+		select {
+		case <-all:
+		case <-r.Context().Done():
+		}
+	}
+	f.mu.Unlock()
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Go(func() {
@@ -104,8 +116,8 @@ func TestRoleCacheRenewalShared(t *testing.T) {
 			refused++
 		}
 	}
-	if refused < 2 {
-		t.Errorf("%d calls were refused with the stale keys, want several (the test did not overlap them)", refused)
+	if refused != 4 {
+		t.Errorf("%d calls were refused with the stale keys, want 4", refused)
 	}
 }
 
