@@ -19,7 +19,7 @@ type GuardDetails struct {
 // without risk. A partition without Replay/Skip figures (no committed offset) cannot exceed a guard.
 // requestID is the RequestId of the answer the plan came from.
 func guard(req validate.Request, parts []PartitionResult, requestID string) error {
-	if req.MaxReplay == nil && req.MaxSkip == nil {
+	if !guarded(req) {
 		return nil
 	}
 	var over []PartitionResult
